@@ -1,0 +1,122 @@
+"""Every hook a polyseq plugin can implement, and nothing else.
+
+A plugin is a module (or object) with functions marked `@polyseq.hookimpl`, listed under the
+`polyseq` entry-point group of its distribution::
+
+    [project.entry-points.polyseq]
+    protein = "polyseq_protein"
+
+Each hook receives a `register` callback; the core owns duplicate detection and remembers which
+plugin and distribution registered what (`polyseq plugins` prints it). A hook implementation may
+take fewer arguments than its specification lists; arguments are only ever added, never removed.
+Importing this module imports neither torch nor any domain library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from polyseq.domain import Domain
+
+hookspec = pluggy.HookspecMarker("polyseq")
+hookimpl = pluggy.HookimplMarker("polyseq")
+
+
+# --------------------------------------------------------------------------------------------
+# Domains
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_domains(register: Callable[[Domain], None]) -> None:
+    """Register the sequence domains this plugin provides.
+
+    *Called:* once per process, when the plugin registry is first built (the first call to
+    `polyseq.domains()`, `polyseq.get_domain()`, `polyseq.load_tokenizer()` or a CLI command),
+    and again only if the set of registered plugins changes.
+
+    Args:
+        register: call it once per domain with a `polyseq.Domain`. A domain name already
+            registered by another plugin is reported as a failure of the later plugin.
+
+    Returns:
+        Nothing; the return value is ignored.
+
+    Example::
+
+        @hookimpl
+        def register_domains(register):
+            register(Domain(
+                name="protein",
+                description="Amino-acid sequences",
+                tokenizers={"residue": "polyseq_protein.tokenizers:ResidueTokenizer"},
+                default_tokenizer="residue",
+                readers={".fasta": "polyseq_protein.io:read_fasta"},
+            ))
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-domain tokenizers
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_tokenizers(register: Callable[..., None]) -> None:
+    """Register tokenizers that every domain may use (a domain's own tokenizers live on its Domain).
+
+    *Called:* once per process, when the registry is first built.
+
+    Args:
+        register: `register(name, tokenizer, description="")` where `tokenizer` is a class that
+            satisfies `polyseq.Tokenizer` (or a `"module:Class"` string, imported on first use)
+            and whose `type_name` equals `name`. `Domain.make_tokenizer(name)` finds it when
+            the domain has no tokenizer of that name; `polyseq.load_tokenizer` finds it by
+            the `type` in a tokenizer file.
+
+    Returns:
+        Nothing.
+
+    Example::
+
+        @hookimpl
+        def register_tokenizers(register):
+            register("bytes", ByteTokenizer, description="UTF-8 bytes")
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# Backbones
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_backbones(register: Callable[..., None]) -> None:
+    """Register sequence backbones (modules mapping token ids + padding mask to hidden states).
+
+    *Called:* once per process, when the registry is first built.
+
+    Args:
+        register: `register(name, backbone, description="")` where `backbone` is a class (or a
+            `"module:Class"` string) built by the engine from its configuration dataclass.
+
+    Returns:
+        Nothing.
+
+    Example::
+
+        @hookimpl
+        def register_backbones(register):
+            register("mamba", "polyseq_mamba.model:Mamba", description="selective state space")
+    """
+
+
+def all_hook_names() -> list[str]:
+    """Names of every hook specification above (used by the docs test and `polyseq plugins`)."""
+    return [name for name, obj in globals().items() if hasattr(obj, "polyseq_spec")]
+
+

@@ -1,0 +1,83 @@
+"""What readers produce: records, bad records, and the report that counts them.
+
+A reader yields `Record`s and, for input it cannot use, `BadRecord`s. It never drops anything
+silently: `Domain.read` counts every bad record in a `ReadReport` (or raises in strict mode).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Record:
+    """One sample of a domain, with its target (label or values) when the file has one.
+
+    `meta` always holds `source` (the file) and `line` (1-based line of the record's start) or
+    `index` (0-based position, for formats without lines), plus whatever the reader adds
+    (a FASTA id, a molecule name...).
+    """
+
+    sample: Any
+    target: Any = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        return _where(self.meta)
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """A record a reader could not use, and why (`reason` is shown to the user as is)."""
+
+    reason: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        return _where(self.meta)
+
+
+def _where(meta: dict[str, Any]) -> str:
+    source = meta.get("source", "<unknown source>")
+    if "line" in meta:
+        return f"{source}:{meta['line']}"
+    if "index" in meta:
+        return f"{source}[{meta['index']}]"
+    return str(source)
+
+
+@dataclass
+class ReadReport:
+    """Counts of what was read. Pass one to `Domain.read` to collect it; `summary()` is for humans."""
+
+    n_records: int = 0
+    bad: list[BadRecord] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def n_bad(self) -> int:
+        return len(self.bad)
+
+    def reasons(self) -> Counter[str]:
+        return Counter(b.reason for b in self.bad)
+
+    def summary(self, max_examples: int = 5) -> str:
+        text = f"{self.n_records} records read from {len(self.files)} file(s), {self.n_bad} bad"
+        if self.bad:
+            shown = "\n".join(f"  {b.where}: {b.reason}" for b in self.bad[:max_examples])
+            more = f"\n  ... and {self.n_bad - max_examples} more" if self.n_bad > max_examples else ""
+            text += f":\n{shown}{more}"
+        return text
+
+    def warn_if_bad(self) -> None:
+        if self.bad:
+            warnings.warn(f"skipped bad records: {self.summary()}", BadRecordWarning, stacklevel=3)
+
+
+class BadRecordWarning(UserWarning):
+    """Issued when bad records were skipped (not in strict mode)."""

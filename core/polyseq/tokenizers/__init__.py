@@ -1,0 +1,23 @@
+"""The tokenizer contract and the tokenizers the core provides to every domain."""
+
+from polyseq.tokenizers.base import (
+    BOS_ID,
+    CLS_ID,
+    EOS_ID,
+    MASK_ID,
+    N_SPECIAL,
+    PAD_ID,
+    SEP_ID,
+    SPECIAL_IDS,
+    SPECIAL_TOKENS,
+    UNK_ID,
+    Tokenizer,
+    TokenizerMixin,
+    Vocab,
+)
+from polyseq.tokenizers.serialization import load_tokenizer, save_tokenizer
+
+__all__ = [
+    "BOS_ID", "CLS_ID", "EOS_ID", "MASK_ID", "N_SPECIAL", "PAD_ID", "SEP_ID", "SPECIAL_IDS", "SPECIAL_TOKENS",
+    "UNK_ID", "Tokenizer", "TokenizerMixin", "Vocab", "load_tokenizer", "save_tokenizer",
+]

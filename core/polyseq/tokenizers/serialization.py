@@ -1,0 +1,111 @@
+"""Tokenizers as versioned JSON files; nothing is ever unpickled.
+
+File layout::
+
+    {"format": "polyseq-tokenizer", "format_version": 1, "type": "dna.kmer",
+     "config": {...}, "sha256": "<hash of the canonical config>"}
+
+`type` finds the class through the plugin registry; the hash catches a file edited by hand or
+damaged in transit before a wrong vocabulary silently trains a model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from polyseq.errors import PolyseqError, TokenizerFormatError
+
+FORMAT = "polyseq-tokenizer"
+FORMAT_VERSION = 1
+
+
+def config_digest(config: dict[str, Any]) -> str:
+    canonical = json.dumps(config, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def tokenizer_to_dict(tokenizer: Any) -> dict[str, Any]:
+    if getattr(tokenizer, "trainable", False) and not getattr(tokenizer, "is_trained", True):
+        raise PolyseqError(
+            f"tokenizer {tokenizer.type_name!r} has not been trained; call train(samples) before saving it"
+        )
+    config = tokenizer.to_config()
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "type": tokenizer.type_name,
+        "config": config,
+        "sha256": config_digest(config),
+    }
+
+
+def save_tokenizer(tokenizer: Any, path: str | os.PathLike[str]) -> None:
+    """Write the tokenizer's JSON atomically (a crash never leaves a half-written file)."""
+    path = Path(path)
+    text = json.dumps(tokenizer_to_dict(tokenizer), ensure_ascii=False, indent=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def tokenizer_from_dict(data: Any, source: str = "<dict>", registry: Any = None) -> Any:
+    """Rebuild a tokenizer from its JSON dict; `source` names the file in errors."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise TokenizerFormatError(
+            f"{source}: not a polyseq tokenizer file (expected a JSON object with \"format\": \"{FORMAT}\")"
+        )
+    version = data.get("format_version")
+    if version != FORMAT_VERSION:
+        raise TokenizerFormatError(
+            f"{source}: tokenizer format version {version!r} is not supported; this polyseq reads version "
+            f"{FORMAT_VERSION}. Upgrade polyseq, or re-save the tokenizer with the version that wrote it."
+        )
+    missing = [k for k in ("type", "config", "sha256") if k not in data]
+    if missing:
+        raise TokenizerFormatError(f"{source}: missing key(s) {', '.join(missing)}")
+    config = data["config"]
+    if not isinstance(config, dict) or config_digest(config) != data["sha256"]:
+        raise TokenizerFormatError(
+            f"{source}: the tokenizer's config does not match its sha256: the file was modified or damaged. "
+            "Use the original file, or rebuild the tokenizer and save it again."
+        )
+    if registry is None:
+        from polyseq.plugins import registry as current_registry
+
+        registry = current_registry()
+    cls = registry.tokenizer_class(data["type"], where=f" (needed by {source})")
+    try:
+        return cls.from_config(config)
+    except PolyseqError as e:
+        raise TokenizerFormatError(f"{source}: {e}") from e
+    except (KeyError, TypeError, ValueError) as e:
+        raise TokenizerFormatError(
+            f"{source}: invalid config for tokenizer type {data['type']!r}: {type(e).__name__}: {e}"
+        ) from e
+
+
+def load_tokenizer(path: str | os.PathLike[str], registry: Any = None) -> Any:
+    """Load any registered tokenizer from the JSON file `save()` wrote."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TokenizerFormatError(f"{path}: no such tokenizer file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise TokenizerFormatError(f"{path}: cannot read tokenizer file: {e}") from e
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise TokenizerFormatError(f"{path}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from e
+    return tokenizer_from_dict(data, source=str(path), registry=registry)

@@ -1,0 +1,1 @@
+"""polyseq domain plugin: dna (in progress)."""

@@ -1,0 +1,1 @@
+"""polyseq domain plugin: midi (in progress)."""

@@ -1,0 +1,1 @@
+"""polyseq domain plugin: smiles (in progress)."""

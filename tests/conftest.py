@@ -1,0 +1,21 @@
+import os
+
+# Two cores: torch's default of two threads per process thrashes when pytest-xdist or another
+# process is busy (measured 10-100x slower); one thread is the fast choice here.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+pytest_plugins = ["polyseq.testing", "pytester"]
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def data_mirror() -> Path:
+    """The folder of real datasets (POLYSEQ_DATA_MIRROR); the opt-in real-data suite skips without it."""
+    value = os.environ.get("POLYSEQ_DATA_MIRROR", "")
+    folders = [Path(p) for p in value.split(os.pathsep) if p and Path(p).is_dir()]
+    if not folders:
+        pytest.skip("opt-in real-data suite: set POLYSEQ_DATA_MIRROR to the data folder (../shared/data here)")
+    return folders[0]
