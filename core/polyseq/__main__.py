@@ -1,0 +1,5 @@
+import sys
+
+from polyseq.cli import main
+
+sys.exit(main())
