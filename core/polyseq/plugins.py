@@ -207,7 +207,7 @@ def registry() -> Registry:
     """The registry for the current set of plugins, built once and rebuilt when plugins change."""
     global _cache
     pm = get_manager()
-    key = frozenset(id(p) for p in pm.get_plugins())
+    key = frozenset(id(p) for _, p in pm.list_name_plugin() if p is not None)
     if _cache is None or _cache[0] != key:
         _cache = (key, build_registry(pm))
     return _cache[1]
