@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from polyseq import __version__
 from polyseq.errors import PolyseqError
 
-SUBCOMMANDS = ("plugins", "tokenize")
+SUBCOMMANDS = ("plugins", "tokenize", "predict")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="polyseq",
-        description="One sequence-modelling engine for every sequence domain; domains are plugins.",
+        description="One sequence-modelling engine for every sequence domain; domains are plugins. "
+        "Training: polyseq fit|validate|test --help (LightningCLI: every Trainer flag works).",
     )
     parser.add_argument("--version", action="version", version=f"polyseq {__version__}")
     parser.add_argument(
@@ -38,8 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+LIGHTNING_COMMANDS = ("fit", "validate", "test")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="polyseq: %(levelname)s: %(message)s")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in LIGHTNING_COMMANDS:
+        return _run_lightning(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.strict_plugins:
@@ -54,3 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+
+
+def _run_lightning(argv: list[str]) -> int:
+    from polyseq.training.cli import run
+
+    try:
+        return run(argv)
+    except PolyseqError as e:
+        print(f"polyseq {argv[0]}: error: {e}", file=sys.stderr)
+        return 2

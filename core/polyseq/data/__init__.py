@@ -1,0 +1,1 @@
+"""The data pipeline: files -> records -> token ids (cached once) -> task views -> padded batches."""

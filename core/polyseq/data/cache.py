@@ -1,0 +1,113 @@
+"""Token ids on disk: one flat int32 array per split plus record offsets, keyed by a fingerprint.
+
+A prepared dataset lives in `$POLYSEQ_CACHE/tokens/<fingerprint>/`; the fingerprint covers the
+input files (path, size, modification time), the domain, reader options, split, tokenizer and its
+options, so any change prepares afresh and an unchanged run loads in about a second. A folder is
+written under a temporary name and renamed when complete: an interrupted run never leaves a
+cache that looks finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+CACHE_FORMAT = 1
+
+
+def cache_root() -> Path:
+    env = os.environ.get("POLYSEQ_CACHE")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "polyseq"
+
+
+def file_signature(path: str | os.PathLike[str]) -> list[Any]:
+    """What identifies a file's content cheaply; a directory is the list of its files."""
+    path = Path(path).resolve()
+    if path.is_dir():
+        return [file_signature(p) for p in sorted(path.rglob("*")) if p.is_file()]
+    st = path.stat()
+    return [str(path), st.st_size, st.st_mtime_ns]
+
+
+def fingerprint(parts: dict[str, Any]) -> str:
+    text = json.dumps({"cache_format": CACHE_FORMAT, **parts}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+@dataclass
+class TokenArrays:
+    """The token ids of one split: sequence i is `ids[offsets[i]:offsets[i+1]]`."""
+
+    ids: np.ndarray
+    offsets: np.ndarray
+    targets: np.ndarray | None
+    where: list[str]
+    n_bytes: int  # bytes of the original text samples (0 when samples are not text)
+
+    @classmethod
+    def from_sequences(
+        cls, seqs: Sequence[Sequence[int]], targets: np.ndarray | None, where: list[str], n_bytes: int
+    ) -> TokenArrays:
+        lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+        offsets = np.zeros(len(seqs) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        ids = np.empty(int(offsets[-1]), dtype=np.int32)
+        for s, a, b in zip(seqs, offsets[:-1], offsets[1:], strict=True):
+            ids[a:b] = s
+        return cls(ids, offsets, targets, where, n_bytes)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def sequence(self, i: int) -> np.ndarray:
+        return self.ids[self.offsets[i] : self.offsets[i + 1]]
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    @property
+    def n_tokens(self) -> int:
+        return int(self.offsets[-1])
+
+    def save(self, folder: Path, split: str) -> None:
+        self.ids.tofile(folder / f"{split}.ids.int32")
+        np.save(folder / f"{split}.offsets.npy", self.offsets)
+        if self.targets is not None:
+            np.save(folder / f"{split}.targets.npy", self.targets)
+        (folder / f"{split}.json").write_text(json.dumps({"where": self.where, "n_bytes": self.n_bytes}))
+
+    @classmethod
+    def load(cls, folder: Path, split: str) -> TokenArrays:
+        ids_path = folder / f"{split}.ids.int32"
+        ids = np.memmap(ids_path, dtype=np.int32, mode="r") if ids_path.stat().st_size else np.empty(0, np.int32)
+        targets_path = folder / f"{split}.targets.npy"
+        targets = np.load(targets_path, allow_pickle=False) if targets_path.exists() else None
+        info = json.loads((folder / f"{split}.json").read_text())
+        offsets = np.load(folder / f"{split}.offsets.npy", allow_pickle=False)
+        return cls(ids, offsets, targets, info["where"], info["n_bytes"])
+
+
+def write_atomically(final: Path, fill: Any) -> None:
+    """Create folder `final` by calling `fill(tmp_folder)` and renaming; a concurrent writer's result wins."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.tmp"))
+    try:
+        fill(tmp)
+        try:
+            os.replace(tmp, final)
+        except OSError:  # another process finished first; its copy is identical
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

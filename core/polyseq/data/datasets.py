@@ -1,0 +1,157 @@
+"""Task views over cached token ids, the collate function and the length-bucketing sampler.
+
+    lm        blocks of packed ids (records joined by <eos>), input = block[:-1], labels = block[1:]
+    mlm       one record per item, masked in `collate` (15 %, of which 80 % <mask>, 10 % random, 10 % kept)
+    classify  <cls> + record ids (truncated), with a class index
+    regress   <cls> + record ids (truncated), with standardised target values
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset, Sampler
+
+from polyseq.data.cache import TokenArrays
+from polyseq.tokenizers.base import CLS_ID, EOS_ID, MASK_ID, N_SPECIAL, PAD_ID
+
+TASKS = ("lm", "mlm", "classify", "regress")
+IGNORE = -100  # label ignored by cross-entropy
+
+
+class LMBlocks(Dataset):
+    """Records joined by <eos> and cut into blocks of `block + 1` ids (consecutive blocks share one id)."""
+
+    def __init__(self, arrays: TokenArrays, block: int):
+        flat = np.empty(arrays.n_tokens + len(arrays), dtype=np.int32)
+        lengths = arrays.lengths()
+        ends = np.cumsum(lengths + 1)
+        starts = ends - lengths - 1
+        for i, (a, b) in enumerate(zip(arrays.offsets[:-1], arrays.offsets[1:], strict=True)):
+            flat[starts[i] : starts[i] + (b - a)] = arrays.ids[a:b]
+        flat[ends - 1] = EOS_ID
+        self.flat = torch.from_numpy(flat.astype(np.int64))
+        self.block = max(1, min(block, len(self.flat) - 1))
+        self.n = max(0, (len(self.flat) - 1) // self.block)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        chunk = self.flat[i * self.block : (i + 1) * self.block + 1]
+        return {"input_ids": chunk[:-1], "labels": chunk[1:]}
+
+    def lengths(self) -> np.ndarray:
+        return np.full(self.n, self.block)
+
+
+class RecordDataset(Dataset):
+    """One item per record: <cls> (for classify/regress) + ids truncated to `max_length`, and the target."""
+
+    def __init__(
+        self,
+        arrays: TokenArrays,
+        max_length: int,
+        add_cls: bool,
+        encode: Callable[[int], Sequence[int]] | None = None,
+    ):
+        self.arrays = arrays
+        self.max_length = max_length
+        self.add_cls = add_cls
+        self.encode = encode  # re-tokenises an augmented sample on the fly (train split only)
+
+    def __len__(self) -> int:
+        return len(self.arrays)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        ids = list(self.encode(i)) if self.encode is not None else self.arrays.sequence(i).tolist()
+        ids = ([CLS_ID] if self.add_cls else []) + ids
+        item: dict[str, Any] = {"input_ids": torch.tensor(ids[: self.max_length], dtype=torch.long), "index": i}
+        if self.arrays.targets is not None:
+            item["target"] = torch.as_tensor(self.arrays.targets[i])
+        return item
+
+    def lengths(self) -> np.ndarray:
+        return np.minimum(self.arrays.lengths() + int(self.add_cls), self.max_length)
+
+
+def mask_tokens(ids: torch.Tensor, vocab_size: int, probability: float, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """BERT's masking (Devlin et al. 2019): returns (masked ids, labels with IGNORE where not masked)."""
+    maskable = ids >= N_SPECIAL
+    chosen = (torch.rand(ids.shape, generator=generator) < probability) & maskable
+    labels = torch.where(chosen, ids, torch.full_like(ids, IGNORE))
+    roll = torch.rand(ids.shape, generator=generator)
+    masked = ids.clone()
+    masked[chosen & (roll < 0.8)] = MASK_ID
+    random_ids = torch.randint(N_SPECIAL, vocab_size, ids.shape, generator=generator)
+    swap = chosen & (roll >= 0.8) & (roll < 0.9)
+    masked[swap] = random_ids[swap]
+    return masked, labels
+
+
+class Collate:
+    """Pads a list of items to the longest one; builds the attention mask; masks for MLM."""
+
+    def __init__(self, task: str, vocab_size: int, mlm_probability: float = 0.15, seed: int = 0):
+        self.task = task
+        self.vocab_size = vocab_size
+        self.mlm_probability = mlm_probability
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __call__(self, items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        ids = torch.nn.utils.rnn.pad_sequence([it["input_ids"] for it in items], batch_first=True, padding_value=PAD_ID)
+        batch = {"input_ids": ids, "attention_mask": ids != PAD_ID}
+        if self.task == "lm":
+            batch["attention_mask"] = torch.ones_like(ids, dtype=torch.bool)  # blocks are never padded
+            batch["labels"] = torch.stack([it["labels"] for it in items])
+        elif self.task == "mlm":
+            batch["input_ids"], batch["labels"] = mask_tokens(ids, self.vocab_size, self.mlm_probability, self.generator)
+        if "target" in items[0]:
+            batch["target"] = torch.stack([it["target"] for it in items])
+        if "index" in items[0]:
+            batch["index"] = torch.tensor([it["index"] for it in items])
+        return batch
+
+
+class BucketBatchSampler(Sampler[list[int]]):
+    """Batches of similar length: shuffle, sort within windows of 50 batches, shuffle the batches.
+
+    Less padding without losing randomness; a fixed seed plus the epoch gives the same order.
+    """
+
+    def __init__(self, lengths: np.ndarray, batch_size: int, shuffle: bool, seed: int = 0, drop_last: bool = False):
+        self.lengths = lengths
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.seed = seed
+        self.drop_last = drop_last
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self) -> Iterator[list[int]]:
+        order = list(range(len(self.lengths)))
+        rng = random.Random(self.seed + self.epoch)
+        if self.shuffle:
+            rng.shuffle(order)
+        window = self.batch_size * 50
+        batches = []
+        for start in range(0, len(order), window):
+            chunk = sorted(order[start : start + window], key=lambda i: self.lengths[i])
+            batches += [chunk[j : j + self.batch_size] for j in range(0, len(chunk), self.batch_size)]
+        if self.drop_last and batches and len(batches[-1]) < self.batch_size:
+            batches.pop()
+        if self.shuffle:
+            rng.shuffle(batches)
+        self.epoch += 1
+        return iter(batches)
+
+    def __len__(self) -> int:
+        n = len(self.lengths) / self.batch_size
+        return math.floor(n) if self.drop_last else math.ceil(n)

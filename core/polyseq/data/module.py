@@ -1,0 +1,315 @@
+"""`SequenceDataModule`: any domain's files -> cached token ids -> batches for one task.
+
+It reads with the domain's readers, splits with the domain's splits, trains a learned tokenizer
+on the train split only, caches token ids (see `cache.py`), and exposes `data_info`: everything
+the model and a checkpoint need (vocabulary size, labels, target scaler, tokenizer JSON).
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytorch_lightning as pl
+from torch.utils.data import DataLoader
+
+from polyseq.data import cache
+from polyseq.data.datasets import TASKS, BucketBatchSampler, Collate, LMBlocks, RecordDataset
+from polyseq.data.splits import check_fractions, random_split
+from polyseq.domain import resolve
+from polyseq.errors import ConfigError, ReaderError
+from polyseq.records import ReadReport, Record
+from polyseq.tokenizers.serialization import tokenizer_from_dict, tokenizer_to_dict
+
+log = logging.getLogger("polyseq.data")
+SPLITS = ("train", "val", "test")
+
+
+def expand(paths: str | list[str] | None, key: str) -> list[Path]:
+    """Paths or glob patterns -> existing paths; a pattern matching nothing is an error naming the key."""
+    if paths is None:
+        return []
+    out: list[Path] = []
+    for p in [paths] if isinstance(paths, str) else paths:
+        matches = sorted(glob.glob(os.path.expanduser(p))) if glob.has_magic(p) else [os.path.expanduser(p)]
+        if not matches:
+            raise ReaderError(f"{key}={p!r}: the pattern matches no file")
+        out += [Path(m) for m in matches]
+    return out
+
+
+class SequenceDataModule(pl.LightningDataModule):
+    def __init__(
+        self,
+        domain: str,
+        train: str | list[str],
+        val: str | list[str] | None = None,
+        test: str | list[str] | None = None,
+        task: str = "lm",
+        target: str | list[str] | None = None,
+        tokenizer: str | None = None,
+        tokenizer_options: dict[str, Any] | None = None,
+        tokenizer_file: str | None = None,
+        vocab_size: int | None = None,
+        split: str = "random",
+        split_fractions: list[float] = (0.9, 0.1),  # type: ignore[assignment]
+        seed: int = 0,
+        max_length: int = 256,
+        batch_size: int = 32,
+        num_workers: int = 0,
+        augment: list[str] | None = None,
+        reader_options: dict[str, Any] | None = None,
+        strict: bool = False,
+        mlm_probability: float = 0.15,
+    ):
+        """
+        Args:
+            domain: a registered domain (`polyseq plugins` lists them).
+            train: training file(s) or glob pattern(s); val/test likewise. Without val, the train
+                files are split with `split` and `split_fractions` (train, val[, test]).
+            task: lm, mlm, classify or regress.
+            target: the column/field holding the label (classify) or value(s) (regress).
+            tokenizer: the domain's tokenizer name (default: the domain's default);
+                tokenizer_options are passed to it; tokenizer_file loads a saved one instead.
+            vocab_size: the size a learned tokenizer is trained to.
+            split: `random` or one of the domain's splits (e.g. scaffold for smiles).
+            max_length: longest sequence fed to the model (LM block length).
+            augment: names of the domain's augmentations, applied to training samples.
+            reader_options: passed to the domain's reader (e.g. window, stride).
+            strict: a bad record is an error instead of being counted and skipped.
+        """
+        super().__init__()
+        problems = []
+        if task not in TASKS:
+            problems.append(f"--data.task={task!r} is not one of {', '.join(TASKS)}")
+        if task in ("classify", "regress") and not target:
+            problems.append(f"--data.task={task} needs --data.target (the label or value column/field)")
+        if max_length < 2:
+            problems.append(f"--data.max_length must be >= 2, got {max_length}")
+        if batch_size < 1:
+            problems.append(f"--data.batch_size must be >= 1, got {batch_size}")
+        if not 0 < mlm_probability < 1:
+            problems.append(f"--data.mlm_probability must be in (0, 1), got {mlm_probability}")
+        if problems:
+            raise ConfigError(problems)
+        self.save_hyperparameters()
+        self.domain_name = domain
+        self.task = task
+        self.target = target
+        self.split_fractions = check_fractions(split_fractions) if val is None else None
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.num_workers = num_workers
+        self.augment = list(augment or [])
+        self.reader_options = dict(reader_options or {})
+        self.strict = strict
+        self.seed = seed
+        self._prepared: dict[str, Any] | None = None
+        self.datasets: dict[str, Any] = {}
+
+    # ---- preparing (once, cached) ------------------------------------------------------------
+
+    @property
+    def domain(self) -> Any:
+        from polyseq import get_domain
+
+        return get_domain(self.domain_name)
+
+    def _files(self) -> dict[str, list[Path]]:
+        hp = self.hparams
+        return {s: expand(hp[s], f"--data.{s}") for s in SPLITS}
+
+    def _fingerprint(self, files: dict[str, list[Path]]) -> str:
+        hp = dict(self.hparams)
+        for key in ("batch_size", "num_workers", "max_length", "augment", "mlm_probability"):
+            hp.pop(key, None)  # do not change the token ids
+        if hp.get("tokenizer_file"):
+            hp["tokenizer_file"] = cache.file_signature(hp["tokenizer_file"])
+        return cache.fingerprint({"hparams": hp, "files": {s: [cache.file_signature(p) for p in f] for s, f in files.items()}})
+
+    def prepare(self) -> dict[str, Any]:
+        """Read, split, train the tokenizer and tokenise - or load all of it from the cache."""
+        if self._prepared is not None:
+            return self._prepared
+        files = self._files()
+        if not files["train"]:
+            raise ConfigError("--data.train is required: a file, a list of files or a glob pattern")
+        folder = cache.cache_root() / "tokens" / self._fingerprint(files)
+        if not (folder / "info.json").exists():
+            cache.write_atomically(folder, lambda tmp: self._build(files, tmp))
+        else:
+            log.info("token ids loaded from cache %s", folder)
+        info = json.loads((folder / "info.json").read_text())
+        self.tokenizer = tokenizer_from_dict(info["tokenizer"], source=str(folder / "info.json"))
+        self.arrays = {s: cache.TokenArrays.load(folder, s) for s in info["splits"]}
+        self.cache_folder = folder
+        self._prepared = info
+        return info
+
+    def read_split_records(self, files: dict[str, list[Path]] | None = None) -> dict[str, list[Record]]:
+        files = files or self._files()
+        options = dict(self.reader_options)
+        if self.target is not None:
+            options["target"] = self.target
+        records: dict[str, list[Record]] = {}
+        for split, paths in files.items():
+            report = ReadReport()
+            records[split] = [r for p in paths for r in self.domain.read(p, strict=self.strict, report=report, **options)]
+            if paths:
+                message = f"{split}: {report.summary()}"
+                (log.warning if report.n_bad else log.info)(message)
+        if not files["val"]:
+            parts = self._split(records["train"])
+            train = records["train"]
+            records = {s: [train[i] for i in idx] for s, idx in zip(SPLITS, parts, strict=False)}
+        return {s: r for s, r in records.items() if r}
+
+    def _split(self, records: list[Record]) -> list[list[int]]:
+        name = self.hparams["split"]
+        if name == "random":
+            return random_split(records, self.split_fractions, self.seed)
+        if name not in self.domain.splits:
+            known = ", ".join(["random", *self.domain.splits])
+            raise ConfigError(f"--data.split={name!r} is not a split of domain {self.domain_name!r}. Available: {known}")
+        split_fn = resolve(self.domain.splits[name], f"domain {self.domain_name!r}, split {name!r}")
+        return split_fn(records, self.split_fractions, self.seed)
+
+    def _make_tokenizer(self, train: list[Record]) -> Any:
+        hp = self.hparams
+        if hp["tokenizer_file"]:
+            from polyseq.tokenizers.serialization import load_tokenizer
+
+            return load_tokenizer(hp["tokenizer_file"])
+        tok = self.domain.make_tokenizer(hp["tokenizer"], **(hp["tokenizer_options"] or {}))
+        if getattr(tok, "trainable", False) and not getattr(tok, "is_trained", True):
+            samples = [r.sample for r in train]
+            tok.train(samples, vocab_size=hp["vocab_size"]) if hp["vocab_size"] else tok.train(samples)
+        return tok
+
+    def _targets(self, records: dict[str, list[Record]]) -> tuple[dict[str, np.ndarray | None], dict[str, Any]]:
+        if self.task not in ("classify", "regress"):
+            return {s: None for s in records}, {}
+        for split, recs in records.items():
+            missing = [r.where for r in recs if r.target is None]
+            if missing:
+                raise ReaderError(f"{missing[0]}: record has no target; --data.target={self.target!r} "
+                                  f"({len(missing)} record(s) in {split} lack it)")
+        if self.task == "classify":
+            names = sorted({str(r.target) for r in records["train"]})
+            index = {n: i for i, n in enumerate(names)}
+            out = {}
+            for split, recs in records.items():
+                unseen = sorted({str(r.target) for r in recs} - set(index))
+                if unseen:
+                    raise ConfigError(f"{split} split has label(s) {unseen} that the train split lacks "
+                                      f"(train labels: {names}); use a larger train split or another seed")
+                out[split] = np.array([index[str(r.target)] for r in recs], dtype=np.int64)
+            return out, {"label_names": names}
+        out = {s: np.array([np.atleast_1d(np.asarray(r.target, dtype=np.float32)) for r in recs]) for s, recs in records.items()}
+        mean, std = out["train"].mean(0), out["train"].std(0)
+        std = np.where(std > 0, std, 1.0)
+        names = [self.target] if isinstance(self.target, str) else list(self.target or [])
+        return out, {"target_names": names, "target_mean": mean.tolist(), "target_std": std.tolist()}
+
+    def _build(self, files: dict[str, list[Path]], folder: Path) -> None:
+        records = self.read_split_records(files)
+        if "val" not in records:
+            raise ConfigError("the validation split is empty: give --data.val or a larger train set / val fraction")
+        tok = self._make_tokenizer(records["train"])
+        targets, target_info = self._targets(records)
+        tokens_per_byte = {}
+        for split, recs in records.items():
+            samples = [r.sample for r in recs]
+            seqs = tok.encode_batch(samples)
+            n_bytes = sum(len(s.encode("utf-8")) for s in samples) if all(isinstance(s, str) for s in samples) else 0
+            arrays = cache.TokenArrays.from_sequences(seqs, targets[split], [r.where for r in recs], n_bytes)
+            arrays.save(folder, split)
+            tokens_per_byte[split] = arrays.n_tokens / n_bytes if n_bytes else None
+        info = {
+            "domain": self.domain_name, "task": self.task, "splits": list(records),
+            "tokenizer": tokenizer_to_dict(tok), "vocab_size": tok.vocab_size,
+            "counts": {s: len(r) for s, r in records.items()}, "tokens_per_byte": tokens_per_byte, **target_info,
+        }
+        (folder / "info.json").write_text(json.dumps(info))
+
+    # ---- what the model needs ------------------------------------------------------------------
+
+    @property
+    def data_info(self) -> dict[str, Any]:
+        info = self.prepare()
+        keep = ("domain", "task", "vocab_size", "tokenizer", "label_names", "target_names", "target_mean", "target_std")
+        out = {k: info[k] for k in keep if k in info}
+        out["tokens_per_byte"] = info["tokens_per_byte"].get("val")
+        out["max_length"] = self.max_length
+        return out
+
+    # ---- Lightning hooks -------------------------------------------------------------------------
+
+    def prepare_data(self) -> None:
+        self.prepare()
+
+    def setup(self, stage: str | None = None) -> None:
+        self.prepare()
+        for split, arrays in self.arrays.items():
+            if self.task == "lm":
+                self.datasets[split] = LMBlocks(arrays, self.max_length)
+            else:
+                encode = self._augmented_encoder() if split == "train" and self.augment else None
+                self.datasets[split] = RecordDataset(arrays, self.max_length, self.task in ("classify", "regress"), encode)
+
+    def _augmented_encoder(self) -> Any:
+        import random
+
+        augs = []
+        for name in self.augment:
+            if name not in self.domain.augmentations:
+                known = ", ".join(self.domain.augmentations) or "(none)"
+                raise ConfigError(f"--data.augment: domain {self.domain_name!r} has no augmentation {name!r}. Available: {known}")
+            augs.append(resolve(self.domain.augmentations[name], f"augmentation {name!r}"))
+        samples = [r.sample for r in self.read_split_records()["train"]]
+        rng = random.Random(self.seed)
+
+        def encode(i: int) -> list[int]:
+            sample = samples[i]
+            for aug in augs:
+                sample = aug(sample, rng)
+            return self.tokenizer.encode(sample)
+
+        return encode
+
+    def _loader(self, split: str, shuffle: bool) -> DataLoader:
+        if split not in self.datasets:
+            self.setup()
+        if split not in self.datasets:
+            raise ConfigError(f"there is no {split} split: give --data.{split} or three --data.split_fractions")
+        ds = self.datasets[split]
+        collate = Collate(self.task, self.tokenizer.vocab_size, self.hparams["mlm_probability"], self.seed)
+        common = {"collate_fn": collate, "num_workers": self.num_workers, "pin_memory": _cuda(),
+                  "persistent_workers": self.num_workers > 0}
+        distributed = self.trainer is not None and self.trainer.world_size > 1
+        if isinstance(ds, RecordDataset) and not distributed:
+            sampler = BucketBatchSampler(ds.lengths(), self.batch_size, shuffle=shuffle, seed=self.seed)
+            return DataLoader(ds, batch_sampler=sampler, **common)
+        return DataLoader(ds, batch_size=self.batch_size, shuffle=shuffle, **common)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val", shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", shuffle=False)
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+

@@ -1,0 +1,42 @@
+"""Task heads on top of a backbone's hidden states (B, T, D); losses live in the Lightning module."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+POOLINGS = ("cls", "mean", "last")
+
+
+def pool(hidden: torch.Tensor, mask: torch.Tensor, how: str) -> torch.Tensor:
+    """(B, T, D) -> (B, D): the <cls> position, the mean over real tokens, or the last real token."""
+    if how == "cls":
+        return hidden[:, 0]
+    if how == "mean":
+        m = mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * m).sum(1) / m.sum(1).clamp(min=1)
+    last = mask.long().sum(1).clamp(min=1) - 1  # index of the last real token
+    return hidden[torch.arange(hidden.size(0), device=hidden.device), last]
+
+
+class LMHead(nn.Module):
+    """Next-token (or masked-token) logits, weights tied to the input embedding (Press & Wolf 2017)."""
+
+    def __init__(self, embedding: nn.Embedding):
+        super().__init__()
+        self.embedding = embedding
+
+    def forward(self, hidden: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        return hidden @ self.embedding.weight.T  # (B, T, V)
+
+
+class PooledHead(nn.Module):
+    """Pool the sequence, then a small MLP to `n_out` values (class logits or standardised targets)."""
+
+    def __init__(self, d_model: int, n_out: int, pooling: str = "mean", dropout: float = 0.1):
+        super().__init__()
+        self.pooling = pooling
+        self.net = nn.Sequential(nn.Dropout(dropout), nn.Linear(d_model, d_model), nn.GELU(), nn.Linear(d_model, n_out))
+
+    def forward(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.net(pool(hidden, mask, self.pooling))

@@ -1,0 +1,117 @@
+"""SequenceDataModule: reading, splitting, tokenizer training, caching, task views and batches."""
+
+import logging
+
+import numpy as np
+import pytest
+import torch
+
+from polyseq import ConfigError, ReaderError
+from polyseq.data.datasets import IGNORE, BucketBatchSampler, mask_tokens
+from polyseq.data.module import SequenceDataModule
+from polyseq.tokenizers.base import CLS_ID, EOS_ID, MASK_ID, PAD_ID
+
+from .conftest import write_toy
+
+
+def dm(path, **kw):
+    kw.setdefault("batch_size", 8)
+    kw.setdefault("max_length", 16)
+    return SequenceDataModule(domain="toy", train=str(path), **kw)
+
+
+def test_classify_batches_have_cls_padding_mask_and_labels(toy_csv):
+    data = dm(toy_csv, task="classify", target="label")
+    info = data.data_info
+    assert info["label_names"] == ["motif", "plain"] and info["task"] == "classify"
+    data.setup()
+    assert len(data.datasets["train"]) + len(data.datasets["val"]) == 120
+    batch = next(iter(data.train_dataloader()))
+    assert (batch["input_ids"][:, 0] == CLS_ID).all()
+    assert batch["attention_mask"].dtype == torch.bool
+    assert torch.equal(batch["attention_mask"], batch["input_ids"] != PAD_ID)
+    assert batch["input_ids"].size(1) <= 16 and set(batch["target"].tolist()) <= {0, 1}
+
+
+def test_tokenizer_is_trained_on_the_train_split_only(tmp_path):
+    train, val = tmp_path / "train.csv", tmp_path / "val.csv"
+    train.write_text("id,seq,label,a,b\n" + "".join(f"r{i},abab,plain,0,0\n" for i in range(9)))
+    val.write_text("id,seq,label,a,b\nq,qqab,plain,0,0\n")
+    data = dm(train, val=str(val))
+    data.prepare()
+    assert data.tokenizer.to_config()["chars"] == ["a", "b"]
+    assert data.arrays["val"].sequence(0).tolist()[:2] == [1, 1]  # 'q' is <unk> for a train-only vocabulary
+
+
+def test_second_run_loads_from_cache(toy_csv, cache_dir, caplog):
+    first = dm(toy_csv, task="regress", target=["a", "b"])
+    first.prepare()
+    folders = list((cache_dir / "tokens").iterdir())
+    assert len(folders) == 1
+    caplog.set_level(logging.INFO, logger="polyseq.data")
+    second = dm(toy_csv, task="regress", target=["a", "b"])
+    second.prepare()
+    assert "loaded from cache" in caplog.text
+    assert np.array_equal(np.asarray(second.arrays["train"].ids), np.asarray(first.arrays["train"].ids))
+    info = second.data_info
+    assert info["target_names"] == ["a", "b"] and len(info["target_mean"]) == 2
+    toy_csv.write_text(toy_csv.read_text() + "r999,abcabc,plain,2,6\n")  # the file changed: prepare afresh
+    dm(toy_csv, task="regress", target=["a", "b"]).prepare()
+    assert len(list((cache_dir / "tokens").iterdir())) == 2
+
+
+def test_lm_blocks_join_records_with_eos(toy_csv):
+    data = dm(toy_csv, task="lm", max_length=32)
+    data.setup()
+    item = data.datasets["train"][0]
+    assert torch.equal(item["input_ids"][1:], item["labels"][:-1])
+    assert EOS_ID in data.datasets["train"].flat.tolist()
+
+
+def test_bad_records_are_counted_before_training(tmp_path, caplog):
+    path = write_toy(tmp_path / "bad.csv", n=40, bad_rows=2)
+    caplog.set_level(logging.WARNING, logger="polyseq.data")
+    dm(path, task="classify", target="label").prepare()
+    assert "2 bad" in caplog.text and "bad.csv:42: empty sequence" in caplog.text
+    with pytest.raises(Exception, match="bad.csv:42: empty sequence"):
+        dm(path, task="classify", target="label", strict=True).prepare()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"task": "classify"}, "--data.task=classify needs --data.target"),
+        ({"task": "translate"}, "--data.task='translate' is not one of lm, mlm, classify, regress"),
+        ({"split_fractions": [0.5, 0.6]}, "--data.split_fractions=[0.5, 0.6]"),
+        ({"split": "scaffold"}, "--data.split='scaffold' is not a split of domain 'toy'. Available: random"),
+    ],
+    ids=["no-target", "bad-task", "bad-fractions", "unknown-split"],
+)
+def test_config_errors_name_the_key(toy_csv, kwargs, message):
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(")):
+        dm(toy_csv, **kwargs).prepare()
+
+
+def test_glob_matching_nothing_names_the_key(tmp_path):
+    with pytest.raises(ReaderError, match=r"--data.train='.*nothing\*.csv': the pattern matches no file"):
+        dm(tmp_path / "nothing*.csv").prepare()
+
+
+def test_mlm_masking_follows_80_10_10():
+    ids = torch.randint(7, 50, (200, 50))
+    masked, labels = mask_tokens(ids, 50, 0.15, torch.Generator().manual_seed(0))
+    chosen = labels != IGNORE
+    assert 0.12 < chosen.float().mean() < 0.18
+    assert torch.equal(labels[chosen], ids[chosen])
+    share_mask = (masked[chosen] == MASK_ID).float().mean()
+    share_kept = (masked[chosen] == ids[chosen]).float().mean()
+    assert 0.75 < share_mask < 0.85 and 0.07 < share_kept < 0.15
+    assert torch.equal(masked[~chosen], ids[~chosen])
+
+
+def test_bucket_sampler_covers_every_index_once_and_groups_lengths():
+    lengths = np.random.default_rng(0).integers(1, 100, 1000)
+    batches = list(BucketBatchSampler(lengths, 10, shuffle=True, seed=1))
+    assert sorted(i for b in batches for i in b) == list(range(1000))
+    spread = np.mean([np.ptp(lengths[b]) for b in batches])
+    assert spread < 10  # random batches of 10 would spread ~80
