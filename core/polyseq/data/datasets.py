@@ -105,11 +105,12 @@ class Collate:
 
     def __call__(self, items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         ids = torch.nn.utils.rnn.pad_sequence([it["input_ids"] for it in items], batch_first=True, padding_value=PAD_ID)
-        batch = {"input_ids": ids, "attention_mask": ids != PAD_ID}
-        if self.task == "lm":
-            batch["attention_mask"] = torch.ones_like(ids, dtype=torch.bool)  # blocks are never padded
+        batch = {"input_ids": ids}
+        if self.task == "lm":  # blocks are never padded: no mask keeps SDPA on its fused causal path
             batch["labels"] = torch.stack([it["labels"] for it in items])
-        elif self.task == "mlm":
+        else:
+            batch["attention_mask"] = ids != PAD_ID
+        if self.task == "mlm":
             batch["input_ids"], batch["labels"] = mask_tokens(ids, self.vocab_size, self.mlm_probability, self.generator)
         if "target" in items[0]:
             batch["target"] = torch.stack([it["target"] for it in items])

@@ -25,7 +25,8 @@ class PolyseqCLI(LightningCLI):
 
 def default_checkpoint() -> ModelCheckpoint:
     return ModelCheckpoint(
-        monitor="val/loss", mode="min", save_last=True, filename="best-{epoch}-{step}", auto_insert_metric_name=False
+        monitor="val/loss", mode="min", save_last=True, filename="best-{epoch}-{step}", auto_insert_metric_name=False,
+        save_on_train_epoch_end=True,  # also when max_steps ends an epoch early: last.ckpt is the final state
     )
 
 

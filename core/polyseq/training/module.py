@@ -131,12 +131,13 @@ class SequenceModel(pl.LightningModule):
     # ---- forward and steps ------------------------------------------------------------------
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
-        mask = attention_mask if attention_mask is not None else input_ids.new_ones(input_ids.shape, dtype=torch.bool)
-        hidden = self.backbone(input_ids, mask)
-        return self.head(hidden, mask)
+        hidden = self.backbone(input_ids, attention_mask)  # None: no padding (fused attention paths)
+        if attention_mask is None and self.task in ("classify", "regress"):
+            attention_mask = torch.ones(input_ids.shape, dtype=torch.bool, device=input_ids.device)
+        return self.head(hidden, attention_mask)
 
     def _step(self, batch: dict[str, torch.Tensor], stage: str) -> torch.Tensor:
-        out = self(batch["input_ids"], batch["attention_mask"])
+        out = self(batch["input_ids"], batch.get("attention_mask"))
         n = batch["input_ids"].size(0)
         on_step = stage == "train"
         if self.task in ("lm", "mlm"):
@@ -174,7 +175,7 @@ class SequenceModel(pl.LightningModule):
     @torch.no_grad()
     def predict_outputs(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """Class probabilities (classify) or targets in original units (regress)."""
-        out = self(batch["input_ids"], batch["attention_mask"]).float()
+        out = self(batch["input_ids"], batch.get("attention_mask")).float()
         if self.task == "classify":
             return out.softmax(-1)
         if self.task == "regress":
@@ -201,6 +202,9 @@ def load_model(path: str, map_location: str = "cpu") -> SequenceModel:
         raise PolyseqError(f"{path}: not a loadable polyseq checkpoint ({type(e).__name__}: {e})") from e
     if "hyper_parameters" not in ckpt or "data_info" not in ckpt["hyper_parameters"]:
         raise PolyseqError(f"{path}: not a polyseq checkpoint (no model hyper-parameters with data_info)")
-    model = SequenceModel(**ckpt["hyper_parameters"])
+    import inspect
+
+    accepted = inspect.signature(SequenceModel.__init__).parameters  # LightningCLI adds `_instantiator`
+    model = SequenceModel(**{k: v for k, v in ckpt["hyper_parameters"].items() if k in accepted})
     model.load_state_dict(ckpt["state_dict"])
     return model.eval()
