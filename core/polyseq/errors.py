@@ -37,6 +37,10 @@ class BadRecordError(PolyseqError):
     """A single bad record, raised instead of counted when reading in strict mode."""
 
 
+class DatasetError(PolyseqError):
+    """A catalog dataset that cannot be fetched: download failed, wrong checksum, offline with no mirror."""
+
+
 class ConfigError(PolyseqError):
     """One or more invalid configuration values; the message lists every problem found."""
 

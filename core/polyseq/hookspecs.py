@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from polyseq.catalog import DatasetEntry
     from polyseq.domain import Domain
 
 hookspec = pluggy.HookspecMarker("polyseq")
@@ -112,6 +113,44 @@ def register_backbones(register: Callable[..., None]) -> None:
         @hookimpl
         def register_backbones(register):
             register("mamba", "polyseq_mamba.model:Mamba", description="selective state space")
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# Datasets
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_datasets(register: Callable[[DatasetEntry], None]) -> None:
+    """Register named datasets (catalog entries) that `polyseq datasets` lists and `--data.dataset` uses.
+
+    *Called:* once per process, when the registry is first built (`polyseq datasets`, or a data
+    module given `--data.dataset NAME`). Registering downloads nothing: files are fetched on first use.
+
+    Args:
+        register: call it once per dataset with a `polyseq.catalog.DatasetEntry` (its files with
+            URL, SHA-256 and size, or a generator for an offline dataset; its tasks with target
+            and reader options; licence and citation). A dataset name already registered by
+            another plugin is reported as a failure of the later plugin.
+
+    Returns:
+        Nothing.
+
+    Example::
+
+        @hookimpl
+        def register_datasets(register):
+            register(DatasetEntry(
+                name="uniprot_sample",
+                domain="protein",
+                description="1,000 reviewed UniProt sequences",
+                licence="CC BY 4.0",
+                citation="The UniProt Consortium, Nucleic Acids Res. 2023",
+                files=(RemoteFile("sample.fasta", url="https://example.org/sample.fasta",
+                                  sha256="0f3c...", size=412_345),),
+                tasks=(TaskSpec("lm"),),
+            ))
     """
 
 

@@ -55,7 +55,7 @@ class PluginFailure:
 
 @dataclass(frozen=True)
 class Entry:
-    """A registered tokenizer or backbone."""
+    """A registered tokenizer, backbone or dataset (`ref` is the `DatasetEntry` for a dataset)."""
 
     name: str
     ref: Any
@@ -71,6 +71,7 @@ class Registry:
     domain_origins: dict[str, Origin] = field(default_factory=dict)
     tokenizers: dict[str, Entry] = field(default_factory=dict)
     backbones: dict[str, Entry] = field(default_factory=dict)
+    datasets: dict[str, Entry] = field(default_factory=dict)
     plugins: dict[str, Origin] = field(default_factory=dict)
     failures: list[PluginFailure] = field(default_factory=list)
 
@@ -238,6 +239,17 @@ def build_registry(pm: pluggy.PluginManager) -> Registry:
     _call_each(pm, "register_domains", reg, add_domain)
     _call_each(pm, "register_tokenizers", reg, entry_adder(reg.tokenizers, "tokenizer"))
     _call_each(pm, "register_backbones", reg, entry_adder(reg.backbones, "backbone"))
+
+    def add_dataset(entry: Any, origin: Origin) -> None:
+        from polyseq.catalog.entry import DatasetEntry
+
+        if not isinstance(entry, DatasetEntry):
+            raise PluginError(f"register_datasets: expected a polyseq.catalog.DatasetEntry, got {type(entry).__name__}")
+        if entry.name in reg.datasets:
+            raise PluginError(f"dataset {entry.name!r} is already registered by {reg.datasets[entry.name].origin}")
+        reg.datasets[entry.name] = Entry(entry.name, entry, entry.description, origin)
+
+    _call_each(pm, "register_datasets", reg, add_dataset)
     return reg
 
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from polyseq.data import cache_root, write_atomically  # noqa: F401  (re-exported)
+
 CACHE_FORMAT = 1
-
-
-def cache_root() -> Path:
-    env = os.environ.get("POLYSEQ_CACHE")
-    if env:
-        return Path(env)
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "polyseq"
 
 
 def file_signature(path: str | os.PathLike[str]) -> list[Any]:
@@ -96,18 +89,3 @@ class TokenArrays:
         info = json.loads((folder / f"{split}.json").read_text())
         offsets = np.load(folder / f"{split}.offsets.npy", allow_pickle=False)
         return cls(ids, offsets, targets, info["where"], info["n_bytes"])
-
-
-def write_atomically(final: Path, fill: Any) -> None:
-    """Create folder `final` by calling `fill(tmp_folder)` and renaming; a concurrent writer's result wins."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.tmp"))
-    try:
-        fill(tmp)
-        try:
-            os.replace(tmp, final)
-        except OSError:  # another process finished first; its copy is identical
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

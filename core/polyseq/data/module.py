@@ -46,8 +46,8 @@ def expand(paths: str | list[str] | None, key: str) -> list[Path]:
 class SequenceDataModule(pl.LightningDataModule):
     def __init__(
         self,
-        domain: str,
-        train: str | list[str],
+        domain: str | None = None,
+        train: str | list[str] | None = None,
         val: str | list[str] | None = None,
         test: str | list[str] | None = None,
         task: str = "lm",
@@ -56,7 +56,7 @@ class SequenceDataModule(pl.LightningDataModule):
         tokenizer_options: dict[str, Any] | None = None,
         tokenizer_file: str | None = None,
         vocab_size: int | None = None,
-        split: str = "random",
+        split: str | None = None,
         split_fractions: list[float] = (0.9, 0.1),  # type: ignore[assignment]
         seed: int = 0,
         max_length: int = 256,
@@ -66,10 +66,11 @@ class SequenceDataModule(pl.LightningDataModule):
         reader_options: dict[str, Any] | None = None,
         strict: bool = False,
         mlm_probability: float = 0.15,
+        dataset: str | None = None,
     ):
         """
         Args:
-            domain: a registered domain (`polyseq plugins` lists them).
+            domain: a registered domain (`polyseq plugins` lists them); may be omitted with `dataset`.
             train: training file(s) or glob pattern(s); val/test likewise. Without val, the train
                 files are split with `split` and `split_fractions` (train, val[, test]).
             task: lm, mlm, classify or regress.
@@ -77,14 +78,33 @@ class SequenceDataModule(pl.LightningDataModule):
             tokenizer: the domain's tokenizer name (default: the domain's default);
                 tokenizer_options are passed to it; tokenizer_file loads a saved one instead.
             vocab_size: the size a learned tokenizer is trained to.
-            split: `random` or one of the domain's splits (e.g. scaffold for smiles).
+            split: `random` or one of the domain's splits (e.g. scaffold for smiles); default: the
+                dataset's default split, else random.
             max_length: longest sequence fed to the model (LM block length).
             augment: names of the domain's augmentations, applied to training samples.
             reader_options: passed to the domain's reader (e.g. window, stride).
             strict: a bad record is an error instead of being counted and skipped.
+            dataset: a catalog dataset (`polyseq datasets` lists them) instead of train/val/test:
+                its files are fetched (or generated) on first use, and its domain, target and
+                reader options for `task` are the defaults.
         """
         super().__init__()
         problems = []
+        self._dataset = None
+        if dataset is not None:
+            from polyseq.catalog import get_dataset
+
+            self._dataset = get_dataset(dataset)
+            spec = self._dataset.task(task)
+            if domain is not None and domain != self._dataset.domain:
+                problems.append(f"--data.domain={domain!r} but --data.dataset={dataset!r} is a {self._dataset.domain!r} dataset")
+            if train is not None:
+                problems.append("give either --data.dataset or --data.train (with val/test), not both")
+            domain, target = domain or self._dataset.domain, target or spec.target
+            reader_options = {**spec.reader_options, **(reader_options or {})}
+            split = split or self._dataset.default_split
+        elif domain is None:
+            problems.append("--data.domain is required (or --data.dataset NAME, which implies it; `polyseq datasets` lists them)")
         if task not in TASKS:
             problems.append(f"--data.task={task!r} is not one of {', '.join(TASKS)}")
         if task in ("classify", "regress") and not target:
@@ -101,6 +121,7 @@ class SequenceDataModule(pl.LightningDataModule):
         self.domain_name = domain
         self.task = task
         self.target = target
+        self.split_name = split or "random"
         self.split_fractions = check_fractions(split_fractions) if val is None else None
         self.max_length = max_length
         self.batch_size = batch_size
@@ -122,6 +143,13 @@ class SequenceDataModule(pl.LightningDataModule):
 
     def _files(self) -> dict[str, list[Path]]:
         hp = self.hparams
+        if self._dataset is not None:
+            from polyseq.catalog import split_files
+
+            files = split_files(self._dataset, self.task, seed=None)
+            if "val" in files:
+                self.split_fractions = None
+            return {s: files.get(s, []) for s in SPLITS}
         return {s: expand(hp[s], f"--data.{s}") for s in SPLITS}
 
     def _fingerprint(self, files: dict[str, list[Path]]) -> str:
@@ -154,7 +182,7 @@ class SequenceDataModule(pl.LightningDataModule):
     def read_split_records(self, files: dict[str, list[Path]] | None = None) -> dict[str, list[Record]]:
         files = files or self._files()
         options = dict(self.reader_options)
-        if self.target is not None:
+        if self.target is not None and self._dataset is None:  # a dataset's reader_options select its target
             options["target"] = self.target
         records: dict[str, list[Record]] = {}
         for split, paths in files.items():
@@ -170,7 +198,7 @@ class SequenceDataModule(pl.LightningDataModule):
         return {s: r for s, r in records.items() if r}
 
     def _split(self, records: list[Record]) -> list[list[int]]:
-        name = self.hparams["split"]
+        name = self.split_name
         if name == "random":
             return random_split(records, self.split_fractions, self.seed)
         if name not in self.domain.splits:

@@ -1,0 +1,159 @@
+"""Catalog entries of the DNA domain: UCI splice junctions, phage lambda, E. coli K-12, planted motifs.
+
+`DATASETS` is what `register_datasets` registers. Importing this module imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+from pathlib import Path
+
+from polyseq import hookimpl
+from polyseq.catalog import DatasetEntry, RemoteFile, TaskSpec
+
+_RAW = "https://raw.githubusercontent.com"
+
+#: the planted class-1 motif: a TATA box consensus, TATA(A/T)A(A/T)(A/G)
+TATA = re.compile("TATA[AT]A[AT][AG]")
+EBOX = "CACGTG"
+
+
+def clean_splice_csv(downloaded: Path, out: Path) -> None:
+    """The upstream `splice.csv` is fixed-width, comma-and-space separated with header `Class, Donor, Sequence`;
+    the stored copy strips the whitespace of every field and names the columns `label,name,sequence`."""
+    with open(downloaded, newline="", encoding="utf-8") as f:
+        rows = [[field.strip() for field in row] for row in csv.reader(f) if row]
+    with open(out, "w", encoding="utf-8", newline="\n") as f:
+        f.write("label,name,sequence\n")
+        for row in rows[1:]:
+            f.write(",".join(row) + "\n")
+
+
+def _background(rng: random.Random, n: int) -> str:
+    while True:
+        seq = "".join(rng.choice("ACGT") for _ in range(n))
+        if not TATA.search(seq):
+            return seq
+
+
+def _motif(rng: random.Random) -> str:
+    return "TATA" + rng.choice("AT") + "A" + rng.choice("AT") + rng.choice("AG")
+
+
+def generate_planted_motifs(folder: Path, seed: int, n: int = 1000, length: int = 100) -> None:
+    """Random DNA with a planted TATA-box motif in class 1: the answer is known.
+
+    `motifs.csv` (`sequence,label`): `n` sequences of `length` uniform random bases, half of
+    them (label 1) with one TATA(A/T)A(A/T)(A/G) motif at a random position, the others (label 0)
+    resampled until they hold none. A classifier can reach 100 % accuracy.
+    `genome.fa`: 20 records of 2,000 bases with the TATA motif and an E-box (CACGTG) planted
+    every ~100 bases, for a DNA language model that can learn the motifs.
+    """
+    rng = random.Random(seed)
+    folder = Path(folder)
+    with open(folder / "motifs.csv", "w", encoding="ascii", newline="\n") as f:
+        f.write("sequence,label\n")
+        for i in range(n):
+            label = i % 2
+            seq = _background(rng, length)
+            if label:
+                motif = _motif(rng)
+                at = rng.randrange(length - len(motif) + 1)
+                seq = seq[:at] + motif + seq[at + len(motif):]
+            f.write(f"{seq},{label}\n")
+    with open(folder / "genome.fa", "w", encoding="ascii", newline="\n") as f:
+        for r in range(20):
+            parts = []
+            while sum(map(len, parts)) < 2000:
+                parts.append("".join(rng.choice("ACGT") for _ in range(rng.randrange(60, 120))))
+                parts.append(_motif(rng) if rng.random() < 0.5 else EBOX)
+            seq = "".join(parts)[:2000]
+            f.write(f">planted_{r + 1} seed={seed}\n")
+            f.writelines(seq[i:i + 80] + "\n" for i in range(0, len(seq), 80))
+
+
+SPLICE = DatasetEntry(
+    name="splice_junction",
+    domain="dna",
+    description="UCI splice-junction gene sequences: 3,190 primate 60-nt windows, EI / IE / N",
+    licence="CC BY 4.0 (UCI Machine Learning Repository)",
+    citation="G. Towell, M. Noordewier, J. Shavlik, Molecular Biology (Splice-junction Gene Sequences), "
+             "UCI Machine Learning Repository dataset 69 (1991)",
+    homepage="https://archive.ics.uci.edu/dataset/69",
+    files=(RemoteFile(
+        "splice.csv",
+        url=f"{_RAW}/seacevedo/SpliceJunctionPrediction/99f4988f2c02ef83a3417215bcd634efe018d8f1/splice.csv",
+        sha256=None,
+        mirror_path="dna/splice_junction/splice.csv",
+        mirror_sha256="c1f5b3c33a1c201bf55012bd602105d50d6de2dcb8324f565f7a84012d99e58e",
+        process="polyseq_dna.datasets:clean_splice_csv",
+        note="upstream checksum unknown (not recorded when the reference copy was made); the download is "
+             "rewritten as a clean CSV (fields stripped, header label,name,sequence) and compared with the "
+             "reference copy's checksum",
+    ),),
+    tasks=(
+        TaskSpec("classify", target="label", reader_options={"label": "label"},
+                 description="3 classes: EI (donor) 767, IE (acceptor) 768, N 1,655; 185 duplicate rows"),
+        TaskSpec("lm", reader_options={"label": ""}),
+    ),
+)
+
+LAMBDA = DatasetEntry(
+    name="lambda_phage",
+    domain="dna",
+    description="Phage lambda genome (NEB, 48,502 bp): a fast DNA LM, read in 1,000-bp windows",
+    licence="public sequence (GenBank J02459); pbcore file under Pacific Biosciences' BSD-3-Clause-style licence",
+    citation="Sanger et al., Nucleotide sequence of bacteriophage lambda DNA, J. Mol. Biol. 162 (1982); "
+             "file from PacificBiosciences/pbcore",
+    files=(RemoteFile(
+        "lambdaNEB.fa",
+        url=f"{_RAW}/PacificBiosciences/pbcore/58e6bcdbbb00b0d8b434fe0f8b85eb991eb3ab55/pbcore/data/lambdaNEB.fa",
+        sha256="a32ef03db93f44b8fc32231aff90e506057e0140c65ef9108405b184071af239",
+        size=49_125,
+        mirror_path="dna/lambda_phage/lambdaNEB.fa",
+    ),),
+    tasks=(TaskSpec("lm", reader_options={"window": 1000, "stride": 1000}),),
+)
+
+ECOLI = DatasetEntry(
+    name="ecoli_k12",
+    domain="dna",
+    description="E. coli K-12 MG1655 genome (RefSeq GCF_000005845.2, 4.6 Mbp, gzip FASTA), in 10-kbp windows",
+    licence="NCBI sequence data (no use restrictions); MCB185 repository MIT",
+    citation="Blattner et al., The complete genome sequence of Escherichia coli K-12, Science 277 (1997); "
+             "NCBI RefSeq NC_000913.3",
+    files=(RemoteFile(
+        "GCF_000005845.2_ASM584v2_genomic.fna.gz",
+        url=f"{_RAW}/iankorf/MCB185/fc3c33ed5dacad55e15ba971178b42b08bff2825/data/GCF_000005845.2_ASM584v2_genomic.fna.gz",
+        sha256="254606e2722f64ca0906dfc1d41bceac41be72c335627c23f831b007939c8a48",
+        size=1_424_935,
+        mirror_path="dna/ecoli_k12_genome/GCF_000005845.2_ASM584v2_genomic.fna.gz",
+    ),),
+    tasks=(TaskSpec("lm", reader_options={"window": 10_000, "stride": 10_000}),),
+)
+
+PLANTED = DatasetEntry(
+    name="dna_motifs",
+    domain="dna",
+    description="Offline: random DNA with a planted TATA-box motif (class 1) - a classification task with a known answer",
+    licence="generated by polyseq (no restrictions)",
+    citation="polyseq synthetic data (planted-motif benchmark)",
+    generator="polyseq_dna.datasets:generate_planted_motifs",
+    splits={"train": ["motifs.csv"]},
+    tasks=(
+        TaskSpec("classify", target="label", reader_options={"label": "label"},
+                 description="1,000 x 100 nt, balanced; label 1 iff a TATA(A/T)A(A/T)(A/G) motif is present"),
+        TaskSpec("lm", reader_options={"window": 200, "stride": 200}, splits={"train": ["genome.fa"]},
+                 description="20 x 2,000 nt with TATA and E-box motifs planted every ~100 nt, 200-nt windows"),
+    ),
+)
+
+DATASETS = (SPLICE, LAMBDA, ECOLI, PLANTED)
+
+
+@hookimpl
+def register_datasets(register):  # noqa: ANN001, ANN201 - the hook's register callback
+    for entry in DATASETS:
+        register(entry)
