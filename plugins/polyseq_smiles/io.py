@@ -1,0 +1,307 @@
+"""Reading and writing molecules: `.smi`/`.txt`, CSV/TSV with SMILES and target columns, SDF (RDKit).
+
+Every reader takes gzip-compressed files too, reads line by line (memory stays flat), and yields a
+`BadRecord` - with the file, the line and RDKit's own reason - for each molecule it cannot use:
+an invalid SMILES, a line that is not UTF-8, a row with the wrong number of fields, a missing
+target, a molblock RDKit rejects, a file cut short. Nothing else of the file is lost. A file that
+cannot be read as a whole (no SMILES column, an unknown target) raises `ReaderError`.
+
+Truncation: a gzip stream cut short, or an SD record without its `$$$$`, is reported as such. A
+plain file cut mid-line has its last line read as it is: a cut SMILES is nearly always invalid (an
+open ring or branch) and a cut CSV row lacks fields, so both are reported; a cut that happens to
+leave a valid SMILES cannot be told from a file without a final newline.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from polyseq.errors import ConfigError, PolyseqError, ReaderError
+from polyseq.records import BadRecord, Record
+from polyseq_smiles import chem
+
+Item = Record | BadRecord
+
+
+def _open(path: Path) -> BinaryIO:
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+_CUT = (EOFError, gzip.BadGzipFile, OSError)  # what a truncated or damaged gzip stream raises
+
+
+def _decode(n: int, raw: bytes) -> tuple[int, str | None, str]:
+    try:
+        return n, raw.decode("utf-8-sig" if n == 1 else "utf-8"), ""
+    except UnicodeDecodeError as e:
+        return n, None, f"not UTF-8 text ({e.reason} at byte {e.start} of the line)"
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str | None, str]]:
+    """`(line number, text or None, problem)` per line; a non-UTF-8 line or a cut gzip stream is a problem.
+
+    A gzip stream cut short raises inside `readline`, so its partial last line never reaches the
+    caller as a (shorter, still valid-looking) molecule: the cut is reported after the last whole line.
+    """
+    n = 0
+    with _open(path) as f:
+        try:
+            for n, raw in enumerate(f, 1):
+                yield _decode(n, raw)
+        except _CUT as e:
+            why = f"the file ends unexpectedly ({type(e).__name__}: {e})"
+            yield n + 1, None, f"{why}; nothing after line {n} could be read"
+
+
+def _targets_option(targets: str | Sequence[str] | None) -> list[str]:
+    if targets is None:
+        return []
+    names = [targets] if isinstance(targets, str) else list(targets)
+    if not names or not all(isinstance(t, str) and t for t in names):
+        raise ConfigError(f"targets must be a column/property name or a list of names, got {targets!r}")
+    return names
+
+
+def _target_value(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip()
+
+
+def _molecule(smiles: str, meta: dict[str, Any], target: Any, validate: bool) -> Item:
+    if not smiles:
+        return BadRecord("empty SMILES", meta)
+    if validate:
+        reason = validate_smiles(smiles)
+        if reason is not None:
+            return BadRecord(reason, meta)
+    return Record(smiles, target, meta)
+
+
+# ---- .smi / .txt -------------------------------------------------------------------------------
+
+
+def read_smi(path: Path, *, header: bool | None = None, validate: bool = True) -> Iterator[Item]:
+    """One molecule per line: a SMILES, then optionally whitespace and a name (kept in `meta["name"]`).
+
+    `header=None` skips a first line whose first field is `smiles` (any case); `validate=False`
+    skips the RDKit check (faster, for data known to be valid).
+    """
+    source = str(path)
+    for n, line, problem in _lines(Path(path)):
+        meta: dict[str, Any] = {"source": source, "line": n}
+        if line is None:
+            yield BadRecord(problem, meta)
+            continue
+        fields = line.split(None, 1)
+        if n == 1 and (header or (header is None and fields and fields[0].lower() == "smiles")):
+            continue
+        if not fields:
+            yield BadRecord("empty line (no SMILES)", meta)
+            continue
+        if len(fields) > 1:
+            meta["name"] = fields[1].strip()
+        yield _molecule(fields[0], meta, None, validate)
+
+
+# ---- CSV / TSV ----------------------------------------------------------------------------------
+
+
+def _column(header: list[str], wanted: str, path: Path, option: str) -> int:
+    if wanted in header:
+        return header.index(wanted)
+    folded = [i for i, h in enumerate(header) if h.strip().lower() == wanted.strip().lower()]
+    if len(folded) == 1:
+        return folded[0]
+    raise ReaderError(f"{path}: no column {wanted!r} ({option}). Columns present: {', '.join(header)}.")
+
+
+def _smiles_column(header: list[str], path: Path) -> int:
+    folded = [h.strip().lower() for h in header]
+    for candidates in ([i for i, h in enumerate(folded) if h == "smiles"],
+                       [i for i, h in enumerate(folded) if "smiles" in h]):
+        if len(candidates) == 1:
+            return candidates[0]
+    raise ReaderError(
+        f"{path}: cannot tell which column holds the SMILES (looked for one named 'smiles', any case). "
+        f"Columns present: {', '.join(header)}. Pass smiles_column=NAME."
+    )
+
+
+def read_csv(path: Path, *, smiles_column: str | None = None, targets: str | Sequence[str] | None = None,
+             delimiter: str | None = None, validate: bool = True) -> Iterator[Item]:
+    """Rows of a CSV (`.tsv`: tab-separated) with a SMILES column and optional target columns.
+
+    The SMILES column is the one named `smiles` in any case (or containing it, when only one
+    does) unless `smiles_column` names it. `targets`: one column name (the record's target is its
+    value) or a list (the target is the list of values); numbers become floats, other values stay
+    text (class labels). CRLF line endings, a UTF-8 BOM and whitespace around SMILES are handled.
+    """
+    path = Path(path)
+    target_names = _targets_option(targets)
+    sep = delimiter or ("\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ",")
+    source = str(path)
+    problems: dict[int, str] = {}  # line number -> why it could not be read
+
+    def text_lines() -> Iterator[str]:
+        for n, line, problem in _lines(path):
+            if line is None:
+                problems[n] = problem
+                yield ""
+            else:
+                yield line
+
+    rows = csv.reader(text_lines(), delimiter=sep)
+    try:
+        header = next(rows, None)
+        if header is None or 1 in problems:
+            why = problems.get(1, "the file is empty")
+            raise ReaderError(f"{path}: line 1: expected a header line with column names ({why})")
+        s_col = _smiles_column(header, path) if smiles_column is None else _column(header, smiles_column, path,
+                                                                                   "smiles_column")
+        t_cols = [_column(header, t, path, "targets") for t in target_names]
+        line_before = rows.line_num
+        for row in rows:
+            n, line_before = line_before + 1, rows.line_num
+            meta: dict[str, Any] = {"source": source, "line": n}
+            bad = next((problems[k] for k in range(n, line_before + 1) if k in problems), None)
+            if bad is not None:
+                yield BadRecord(bad, meta)
+            elif not row or (len(row) == 1 and not row[0].strip()):
+                yield BadRecord("empty line (no SMILES)", meta)
+            elif len(row) != len(header):
+                yield BadRecord(f"row has {len(row)} field(s), the header has {len(header)}", meta)
+            elif any(not row[c].strip() for c in t_cols):
+                empty = [header[c] for c in t_cols if not row[c].strip()]
+                yield BadRecord(f"no value in target column(s) {', '.join(map(repr, empty))}", meta)
+            else:
+                values = [_target_value(row[c]) for c in t_cols]
+                target = None if not values else values[0] if isinstance(targets, str) else values
+                yield _molecule(row[s_col].strip(), meta, target, validate)
+    except csv.Error as e:
+        raise ReaderError(f"{path}: line {rows.line_num}: not valid {'TSV' if sep == chr(9) else 'CSV'}: {e}") from e
+
+
+# ---- SDF ----------------------------------------------------------------------------------------
+
+
+def _sdf_blocks(path: Path) -> Iterator[tuple[int, bytes, str]]:
+    """`(first line, molblock with its data items, problem)` per `$$$$`-terminated record."""
+    block: list[str] = []
+    start, problem = 1, ""
+    for n, line, line_problem in _lines(path):
+        if line is None:
+            if line_problem.startswith("the file ends"):
+                yield start, b"", line_problem
+                return
+            problem = problem or f"line {n}: {line_problem}"
+            continue
+        block.append(line)
+        if line.rstrip() == "$$$$":
+            yield start, b"" if problem else "".join(block).encode(), problem
+            block, start, problem = [], n + 1, ""
+    if problem or any(line.strip() for line in block):
+        yield start, b"", problem or "record not terminated by '$$$$': the file looks truncated"
+
+
+def read_sdf(path: Path, *, targets: str | Sequence[str] | None = None, remove_hs: bool = True) -> Iterator[Item]:
+    """Molecules of an SD file (RDKit's ForwardSDMolSupplier, one record at a time), as canonical SMILES.
+
+    `targets`: SD data item names (properties) to use as the target, one name or a list, as in
+    `read_csv`. The molecule's title line goes to `meta["name"]`.
+    """
+    from rdkit import Chem, rdBase
+
+    path = Path(path)
+    target_names = _targets_option(targets)
+    source = str(path)
+    capture = getattr(rdBase, "CaptureErrorLog", None)
+    for index, (start, block, problem) in enumerate(_sdf_blocks(path)):
+        meta: dict[str, Any] = {"source": source, "line": start, "index": index}
+        if problem:
+            yield BadRecord(problem, meta)
+            continue
+        with chem.quiet_rdkit():
+            if capture is None:
+                mols, log = list(Chem.ForwardSDMolSupplier(io.BytesIO(block), removeHs=remove_hs)), None
+            else:
+                with capture() as log:
+                    mols = list(Chem.ForwardSDMolSupplier(io.BytesIO(block), removeHs=remove_hs))
+        mol = mols[0] if mols else None
+        if mol is None:
+            reason = chem.clean_log(log.messages if log is not None else "", "")
+            yield BadRecord("RDKit cannot read this molecule" + (f": {reason}" if reason else ""), meta)
+            continue
+        if mol.HasProp("_Name") and mol.GetProp("_Name").strip():
+            meta["name"] = mol.GetProp("_Name").strip()
+        missing = [t for t in target_names if not mol.HasProp(t)]
+        if missing:
+            present = ", ".join(mol.GetPropNames()) or "(none)"
+            yield BadRecord(f"no data item {', '.join(map(repr, missing))}; items present: {present}", meta)
+            continue
+        values = [_target_value(mol.GetProp(t)) for t in target_names]
+        target = None if not values else values[0] if isinstance(targets, str) else values
+        yield Record(Chem.MolToSmiles(mol), target, meta)
+
+
+# ---- writer, validator, command-line text, example files ----------------------------------------
+
+
+def validate_smiles(sample: Any) -> str | None:
+    """None for a SMILES RDKit parses; otherwise the reason (RDKit's message when it gives one)."""
+    if isinstance(sample, str) and sample.strip() and any(c.isspace() for c in sample.strip()):
+        return f"{sample!r} contains whitespace: a SMILES is one word (a name goes after it in a .smi file)"
+    _mol, reason = chem.parse(sample)
+    return reason or None
+
+
+def parse_text(text: str) -> str:
+    """A SMILES typed on the command line (surrounding whitespace removed)."""
+    return text.strip()
+
+
+def write_smi(samples: Iterable[str], path: str | os.PathLike[str]) -> list[Path]:
+    """One SMILES per line (generated molecules, valid or not: check them with `validate_smiles`)."""
+    path = Path(path)
+    lines = []
+    for i, s in enumerate(samples):
+        if not isinstance(s, str) or any(c in s for c in "\r\n"):
+            raise PolyseqError(f"{path}: sample #{i} {s!r} cannot be written as one line of a .smi file")
+        lines.append(s.strip() + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text("".join(lines), encoding="utf-8")
+    os.replace(tmp, path)
+    return [path]
+
+
+def example_files(folder: Path) -> list[Path]:
+    """Small valid files, one per reader suffix, made from `Domain.examples` (the conformance kit reads them)."""
+    from rdkit import Chem
+
+    from polyseq_smiles import EXAMPLES
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    smi, txt, csv_, tsv, sdf = (folder / f"molecules.{s}" for s in ("smi", "txt", "csv", "tsv", "sdf"))
+    smi.write_text("".join(f"{s} mol{i}\n" for i, s in enumerate(EXAMPLES)), encoding="utf-8")
+    txt.write_text("".join(f"{s}\n" for s in EXAMPLES), encoding="utf-8")
+    csv_.write_text("name,SMILES,logS\n" + "".join(f"mol{i},{s},{-i / 2}\n" for i, s in enumerate(EXAMPLES)),
+                    encoding="utf-8")
+    tsv.write_text("smiles\tlogS\n" + "".join(f"{s}\t{-i / 2}\n" for i, s in enumerate(EXAMPLES)), encoding="utf-8")
+    with Chem.SDWriter(str(sdf)) as writer:
+        for i, s in enumerate(EXAMPLES):
+            mol = Chem.MolFromSmiles(s)
+            mol.SetProp("_Name", f"mol{i}")
+            mol.SetProp("logS", str(-i / 2))
+            writer.write(mol)
+    return [smi, txt, csv_, tsv, sdf]

@@ -1,0 +1,88 @@
+"""Data splits: random, and Bemis-Murcko scaffold (Bemis & Murcko, J. Med. Chem. 1996).
+
+A scaffold split keeps molecules that share a ring system on the same side, so a test set measures
+how a model does on chemotypes it has not seen - what chemists expect of an honest property
+benchmark (MoleculeNet, Wu et al. 2018). As in MoleculeNet/DeepChem, scaffold groups are sorted
+largest first and given to the first part (train) until it is full, then to the next; the split is
+deterministic. Acyclic molecules share the empty scaffold; unparseable ones form one group each.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from polyseq.errors import ConfigError
+from polyseq_smiles import chem
+
+
+def _check_fractions(fractions: Sequence[float]) -> list[float]:
+    values = list(fractions)
+    if (not values or any(not isinstance(f, (int, float)) or f < 0 for f in values)
+            or not math.isclose(sum(values), 1.0, abs_tol=1e-6)):
+        raise ConfigError(
+            f"fractions must be non-negative numbers that sum to 1 (e.g. [0.8, 0.1, 0.1]), got {fractions!r}"
+        )
+    return values
+
+
+def _cut_points(n: int, fractions: list[float]) -> list[int]:
+    """Cumulative sizes: part k ends at round(n * (f_0 + ... + f_k)), the last at n."""
+    cuts, total = [], 0.0
+    for f in fractions[:-1]:
+        total += f
+        cuts.append(round(n * total))
+    return [*cuts, n]
+
+
+def _smiles(record: Any) -> str:
+    return getattr(record, "sample", record)
+
+
+def random_split(records: Sequence[Any], fractions: Sequence[float], seed: int = 0) -> list[list[int]]:
+    """Indices per part, shuffled with `random.Random(seed)`; sizes round(n * fraction)."""
+    values = _check_fractions(fractions)
+    order = list(range(len(records)))
+    random.Random(seed).shuffle(order)
+    parts, start = [], 0
+    for end in _cut_points(len(order), values):
+        parts.append(sorted(order[start:end]))
+        start = end
+    return parts
+
+
+def scaffold(smiles: str) -> str | None:
+    """The Bemis-Murcko scaffold as canonical SMILES ('' for an acyclic molecule), None if invalid."""
+    from rdkit.Chem.Scaffolds import MurckoScaffold
+
+    mol = chem.mol_or_none(smiles)
+    if mol is None:
+        return None
+    with chem.quiet_rdkit():
+        return MurckoScaffold.MurckoScaffoldSmiles(mol=mol, includeChirality=False)
+
+
+def scaffold_split(records: Sequence[Any], fractions: Sequence[float], seed: int = 0) -> list[list[int]]:
+    """Indices per part; whole scaffold groups, largest first, fill the parts in order.
+
+    A group goes to the first part that still has room for all of it, otherwise to the last part.
+    `seed` is accepted for the common signature and not used: the split depends on the molecules only.
+    """
+    values = _check_fractions(fractions)
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(records):
+        key = scaffold(_smiles(r))
+        groups.setdefault(f"\0invalid {i}" if key is None else key, []).append(i)
+    ordered = sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+    cuts = _cut_points(len(records), values)
+    parts: list[list[int]] = [[] for _ in values]
+    for group in ordered:
+        held = 0  # indices in parts 0..k
+        for k, cut in enumerate(cuts):
+            held += len(parts[k])
+            if held + len(group) <= cut or k == len(parts) - 1:
+                parts[k].extend(group)
+                break
+    return [sorted(p) for p in parts]

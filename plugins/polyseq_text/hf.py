@@ -1,0 +1,168 @@
+"""Hugging Face `tokenizers` plumbing shared by the text domain's learned tokenizers.
+
+The four learned tokenizers (word, BPE, WordPiece, Unigram) differ only in the HF pipeline they
+build (normaliser, pre-tokeniser, model, decoder) and in the trainer; everything else - polyseq's
+fixed special ids, encoding without added specials, decoding <unk> to `unk_text`, JSON config -
+is written once here, in `HFTokenizerMixin`. A class using it supplies `_pipeline()` (an untrained
+HF tokenizer), `_trainer(vocab_size)` and `_options()` (its JSON-able constructor arguments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from polyseq.errors import ConfigError, PolyseqError
+from polyseq.tokenizers.base import N_SPECIAL, SKIPPED_ON_DECODE, SPECIAL_TOKENS, UNK_ID, TokenizerMixin
+from polyseq.tokenizers.subword import check_special_ids
+
+
+def check_int(name: str, value: Any, minimum: int) -> int:
+    """`value` as an int >= `minimum`, or a ConfigError naming the option, the rule and the value."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def check_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name} must be true or false, got {value!r}")
+    return value
+
+
+def byte_level_text(text: str) -> str:
+    """`text`'s UTF-8 bytes written in the ByteLevel alphabet (GPT-2's byte -> printable char map)."""
+    return "".join(_BYTE_ALPHABET[b] for b in text.encode("utf-8"))
+
+
+def _byte_alphabet() -> list[str]:
+    # GPT-2 (Radford et al. 2019): printable Latin-1 bytes stand for themselves, the 68 others
+    # (controls, space, DEL, NBSP, soft hyphen...) for U+0100 onwards, in byte order
+    printable = {*range(0x21, 0x7F), *range(0xA1, 0xAD), *range(0xAE, 0x100)}
+    out, n_other = [], 0
+    for b in range(256):
+        if b in printable:
+            out.append(chr(b))
+        else:
+            out.append(chr(0x100 + n_other))
+            n_other += 1
+    return out
+
+
+_BYTE_ALPHABET = _byte_alphabet()
+
+
+class HFTokenizerMixin(TokenizerMixin):
+    """Encode/decode/train/save for a tokenizer whose model is a Hugging Face `tokenizers.Tokenizer`."""
+
+    trainable: ClassVar[bool] = True
+    #: how <unk> is written for the HF decoder (byte-level models need it in their byte alphabet)
+    _unk_piece: ClassVar[str] = TokenizerMixin.unk_text
+
+    #: the smallest vocab_size the trainer may be given
+    _min_vocab: ClassVar[int] = N_SPECIAL + 1
+
+    hf: Any  # tokenizers.Tokenizer, untrained until train() or from_config()
+    vocab_size_option: int
+
+    # ---- what each class supplies ----------------------------------------------------------
+
+    def _pipeline(self) -> Any:
+        raise NotImplementedError
+
+    def _trainer(self, vocab_size: int) -> Any:
+        raise NotImplementedError
+
+    def _options(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    # ---- training and state ----------------------------------------------------------------
+
+    def _set_hf(self, hf: Any) -> None:
+        self._load(hf.to_str())
+
+    def _load(self, hf_json: str) -> None:
+        """Use the HF tokenizer serialised as `hf_json`, which is also what `to_config` saves:
+        HF's float printing does not round-trip Unigram scores exactly, so a trained model is
+        rebuilt from its own JSON and a loaded one keeps the very text it was read from."""
+        from tokenizers import Tokenizer as HFTokenizer
+
+        try:
+            hf = HFTokenizer.from_str(hf_json)
+        except Exception as e:  # HF raises a bare Exception for malformed JSON
+            raise PolyseqError(f"{self.type_name}: the saved HF tokenizer cannot be read: {e}") from e
+        hf.encode_special_tokens = True  # "<pad>" typed in a text is text, not the pad id (not saved by HF)
+        self.hf, self._hf_json = hf, hf_json
+
+    @property
+    def is_trained(self) -> bool:
+        return self.hf.get_vocab_size() > N_SPECIAL
+
+    def train(self, samples: Iterable[str], vocab_size: int | None = None) -> None:
+        """Learn the vocabulary from `samples` (strings) with HF's trainer; `vocab_size` overrides the option."""
+        size = self.vocab_size_option if vocab_size is None else check_int("vocab_size", vocab_size, self._min_vocab)
+        hf = self._pipeline()
+        hf.train_from_iterator((_as_text(s, self.type_name) for s in samples), trainer=self._trainer(size))
+        check_special_ids(hf, self.type_name)
+        self._set_hf(hf)
+
+    def _model(self) -> Any:
+        if not self.is_trained:
+            raise PolyseqError(
+                f"the {self.type_name} tokenizer has no vocabulary yet: call train(samples) first, "
+                "or load a trained one with polyseq.load_tokenizer(path)"
+            )
+        return self.hf
+
+    @property
+    def vocab_size(self) -> int:
+        return self._model().get_vocab_size()
+
+    # ---- encode / decode -------------------------------------------------------------------
+
+    def encode(self, sample: str) -> list[int]:
+        return self._model().encode(_as_text(sample, self.type_name), add_special_tokens=False).ids
+
+    def encode_batch(self, samples: Sequence[str]) -> list[list[int]]:
+        texts = [_as_text(s, self.type_name) for s in samples]
+        return [e.ids for e in self._model().encode_batch_fast(texts, add_special_tokens=False)]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        hf = self._model()
+        ids = list(ids)
+        n = hf.get_vocab_size()
+        if UNK_ID not in ids and (not ids or 0 <= min(ids) and max(ids) < n):
+            return hf.decode(ids, skip_special_tokens=True)  # the fast path: all in Rust
+        pieces = [
+            self._unk_piece if i == UNK_ID or not 0 <= i < n else hf.id_to_token(i)
+            for i in ids
+            if i not in SKIPPED_ON_DECODE
+        ]
+        return hf.decoder.decode(pieces) if hf.decoder is not None else " ".join(pieces)
+
+    def decode_batch(self, batch: Sequence[Sequence[int]]) -> list[str]:
+        return [self.decode(ids) for ids in batch]
+
+    def id_to_token(self, i: int) -> str:
+        token = self._model().id_to_token(i)
+        return token if token is not None else SPECIAL_TOKENS[UNK_ID]
+
+    # ---- config ----------------------------------------------------------------------------
+
+    def to_config(self) -> dict[str, Any]:
+        self._model()
+        return {**self._options(), "hf_tokenizer": self._hf_json}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Any:
+        options = {k: v for k, v in config.items() if k != "hf_tokenizer"}
+        tok = cls(**options)
+        tok._load(config["hf_tokenizer"])
+        check_special_ids(tok.hf, cls.type_name)
+        return tok
+
+
+def _as_text(sample: Any, type_name: str) -> str:
+    if not isinstance(sample, str):
+        raise PolyseqError(f"the {type_name} tokenizer encodes strings, got {type(sample).__name__}")
+    return sample
