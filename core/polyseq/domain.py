@@ -85,6 +85,8 @@ class Domain:
         splits: name -> `split(records, fractions, seed) -> list[list[int]]` (indices per part).
         example_files: `example_files(folder: Path) -> list[Path]`: writes small valid files,
             one per reader suffix, for the conformance kit's reader checks.
+        target_option: the name of the reader option that selects the target column or field
+            (`targets` for smiles, `label` for dna...); `--data.target` is passed under it.
     """
 
     name: str
@@ -100,6 +102,7 @@ class Domain:
     writer: Ref | None = None
     splits: Mapping[str, Ref] = field(default_factory=dict)
     example_files: Ref | None = None
+    target_option: str = "target"
 
     def __post_init__(self) -> None:
         problems = []

@@ -27,6 +27,7 @@ def register_domains(register):
         examples=EXAMPLES,
         writer="polyseq_text.io:write_jsonl",
         example_files="polyseq_text.io:example_files",
+        target_option="target_column",
     ))
 
 from polyseq_text.datasets import register_datasets  # noqa: E402,F401  (hookimpl: the catalog entries)

@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     mismatches, decoded = 0, []
     for record in records:
         ids = tokenizer.encode(record.sample)
-        tokens = [tokenizer.id_to_token(i) for i in ids]
+        tokens = tokenizer.tokens(record.sample)  # typed display tokens where a tokenizer has them
         entry: dict[str, Any] = {"source": record.where, "n_tokens": len(ids), "tokens": tokens, "ids": ids}
         if args.check or args.decode_to:
             back = tokenizer.decode(ids)

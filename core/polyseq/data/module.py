@@ -183,7 +183,7 @@ class SequenceDataModule(pl.LightningDataModule):
         files = files or self._files()
         options = dict(self.reader_options)
         if self.target is not None and self._dataset is None:  # a dataset's reader_options select its target
-            options["target"] = self.target
+            options[self.domain.target_option] = self.target
         records: dict[str, list[Record]] = {}
         for split, paths in files.items():
             report = ReadReport()
@@ -253,7 +253,9 @@ class SequenceDataModule(pl.LightningDataModule):
         tokens_per_byte = {}
         for split, recs in records.items():
             samples = [r.sample for r in recs]
-            seqs = tok.encode_batch(samples)
+            # a tokenizer may offer a vectorised `encode_array` (numpy ids, no Python int per token)
+            encode_array = getattr(tok, "encode_array", None)
+            seqs = [encode_array(x) for x in samples] if encode_array else tok.encode_batch(samples)
             n_bytes = sum(len(s.encode("utf-8")) for s in samples) if all(isinstance(s, str) for s in samples) else 0
             arrays = cache.TokenArrays.from_sequences(seqs, targets[split], [r.where for r in recs], n_bytes)
             arrays.save(folder, split)
