@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 from polyseq import hookspecs
@@ -13,7 +14,8 @@ GUIDE = ROOT / "docs" / "writing-a-plugin.md"
 
 
 def python_blocks(path: Path) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
+    blocks = re.findall(r"^( *)```python\n(.*?)^ *```", path.read_text(encoding="utf-8"), re.S | re.M)
+    return [textwrap.dedent(code) for _, code in blocks]
 
 
 def test_plugin_guide_python_blocks_run_in_order(tmp_path):
@@ -35,3 +37,10 @@ def test_every_hookspec_docstring_has_the_standard_parts():
         doc = getattr(hookspecs, name).__doc__
         for part in ("*Called:*", "Args:", "Returns:", "Example::"):
             assert part in doc, f"hookspec {name} lacks {part!r}"
+
+
+def test_readme_python_blocks_run(tmp_path):
+    script = tmp_path / "readme.py"
+    script.write_text("\n".join(python_blocks(ROOT / "README.md")))
+    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -67,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _row(record: Any, values: list[float], info: dict[str, Any]) -> dict[str, Any]:
-    row: dict[str, Any] = {"id": record.meta.get("id", record.where), "source": record.where}
+    row: dict[str, Any] = {"id": record.meta.get("id", record.where)}
+    if "id" in record.meta:
+        row["source"] = record.where
     if "label_names" in info:
         labels = info["label_names"]
         row["prediction"] = labels[max(range(len(values)), key=values.__getitem__)]
