@@ -16,6 +16,8 @@ from typing import Any
 
 from polyseq.errors import ReaderError
 from polyseq.records import BadRecord, Record
+from polyseq.textio import bad_text_reason as _bad_bytes
+from polyseq.textio import open_text as _open
 
 #: a handful of real-looking valid formulas (Domain.examples; the example files hold them too)
 EXAMPLES = (
@@ -32,19 +34,10 @@ _ENV_OPEN = r"\\begin\{(" + "|".join(MATH_ENVS) + r")(\*?)\}"
 _OPENER = re.compile(_ENV_OPEN + r"|\$\$|\$|\\\(|\\\[|\\.", re.S)
 _CLOSERS = {"$": "$", "$$": "$$", "\\(": "\\)", "\\[": "\\]"}
 _COMMENT = re.compile(r"\\.|%[^\n]*", re.S)
-_UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
-def _open(path: Path):  # noqa: ANN202 - a text file object
-    return open(path, encoding="utf-8", errors="surrogateescape", newline="")
 
 
-def _bad_bytes(text: str) -> str | None:
-    if _UNDECODABLE.search(text):
-        return "not valid UTF-8 text"
-    if "\x00" in text:
-        return "contains NUL bytes (binary data?)"
-    return None
 
 
 # ------------------------------------------------------------------------------------------------

@@ -24,6 +24,9 @@ from typing import Any
 
 from polyseq.errors import ConfigError, ReaderError
 from polyseq.records import BadRecord, Record
+from polyseq.textio import UNDECODABLE as _UNDECODABLE
+from polyseq.textio import bad_text_reason as _bad_bytes
+from polyseq.textio import open_text as _open
 
 #: a handful of real-looking valid samples (Domain.examples; the example files hold them too)
 EXAMPLES = (
@@ -34,23 +37,13 @@ EXAMPLES = (
     "First line of a poem,\nsecond line with\ttab and  two spaces.",
 )
 
-_UNDECODABLE = re.compile("[\udc80-\udcff]")
 _TXT_MODES = ("document", "line", "paragraph")
 _TARGET_TYPES = {"str": str, "int": int, "float": float}
 Column = str | int | None
 
 
-def _open(path: Path):  # noqa: ANN202 - a text file object
-    return open(path, encoding="utf-8", errors="surrogateescape", newline="")
 
 
-def _bad_bytes(text: str) -> str | None:
-    """A reason when `text` holds bytes that were not valid UTF-8 (or NUL bytes), else None."""
-    if _UNDECODABLE.search(text):
-        return "not valid UTF-8 text"
-    if "\x00" in text:
-        return "contains NUL bytes (binary data?)"
-    return None
 
 
 # ------------------------------------------------------------------------------------------------
