@@ -74,7 +74,7 @@ def test_check_exits_1_on_a_mismatch(tmp_path, capsys):
         (["tokenize", "--domain", "protein", "--tokenizer", "residu", "MK"], "Did you mean 'residue'?"),
         (["tokenize", "--domain", "protein", "-o", "extnded=false", "MK"], "unknown option(s) extnded"),
         (["tokenize", "--domain", "protein", "-o", "novalue", "MK"], "--option 'novalue': expected KEY=VALUE"),
-        (["tokenize", "--domain", "protein"], "give either TEXT or --file PATH"),
+        (["tokenize", "--domain", "protein"], "give either TEXT, --file PATH or --dataset NAME"),
         (["tokenize", "--domain", "protein", "--file", "/nonexistent/x.fasta"], "/nonexistent/x.fasta: no such file"),
         (["tokenize", "--domain", "protein", "--file", "notes.docx"], "no reader for this file type"),
     ],
@@ -86,3 +86,13 @@ def test_user_errors_exit_2_with_a_message_and_no_traceback(argv, message, capsy
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_tokenize_a_catalog_dataset_by_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("POLYSEQ_CACHE", str(tmp_path / "cache"))
+    assert main(["tokenize", "--dataset", "dna_motifs", "--tokenizer", "kmer", "-o", "k=3", "--limit", "3", "--check"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.count("tokens:") == 3 and "motifs.csv:2" in captured.out
+    assert "round trip: 3/3 records exact" in captured.err
+    assert main(["tokenize", "--dataset", "dna_motifs", "--domain", "smiles", "--limit", "1"]) == 2
+    assert "is a 'dna' dataset" in capsys.readouterr().err

@@ -25,7 +25,7 @@ def add_parser(sub: Any) -> None:
         "trained on the input itself unless --tokenizer-file gives a saved one.",
     )
     p.add_argument("text", nargs="?", help="a sample typed in the domain's text form (a SMILES, a DNA string...)")
-    p.add_argument("--domain", required=True, help="domain name (see `polyseq plugins`)")
+    p.add_argument("--domain", help="domain name (see `polyseq plugins`); implied by --dataset")
     p.add_argument("--tokenizer", help="tokenizer name (default: the domain's default)")
     p.add_argument("--tokenizer-file", type=Path, help="a tokenizer JSON saved earlier (overrides --tokenizer)")
     p.add_argument(
@@ -33,6 +33,7 @@ def add_parser(sub: Any) -> None:
         help="tokenizer option, repeatable (e.g. -o k=6 -o overlapping=false)",
     )
     p.add_argument("--file", type=Path, help="read samples from this file with the domain's reader")
+    p.add_argument("--dataset", help="read the train files of this catalog dataset instead (see `polyseq datasets`)")
     p.add_argument("--limit", type=int, default=None, help="stop after this many records")
     p.add_argument("--json", action="store_true", help="one JSON object per record")
     p.add_argument("--check", action="store_true", help="verify decode(encode(x)); exit 1 on any mismatch")
@@ -57,15 +58,23 @@ def parse_options(pairs: list[str]) -> dict[str, Any]:
 
 def load_records(args: argparse.Namespace, domain: Any) -> tuple[list[Record], ReadReport]:
     report = ReadReport()
-    if (args.text is None) == (args.file is None):
-        raise ConfigError("give either TEXT or --file PATH (exactly one)")
-    if args.file is None:
+    if sum(x is not None for x in (args.text, args.file, args.dataset)) != 1:
+        raise ConfigError("give either TEXT, --file PATH or --dataset NAME (exactly one)")
+    if args.text is not None:
         return [Record(domain.parse_text(args.text), meta={"source": "<argument>", "index": 0})], report
+    files, options = [args.file], {}
+    if args.dataset is not None:
+        from polyseq.catalog import get_dataset, split_files
+
+        entry = get_dataset(args.dataset)
+        files = split_files(entry)["train"]
+        options = dict(entry.task(None).reader_options)
     records = []
-    for record in domain.read(args.file, strict=args.strict, report=report):
-        records.append(record)
-        if args.limit is not None and len(records) >= args.limit:
-            break
+    for path in files:
+        for record in domain.read(path, strict=args.strict, report=report, **options):
+            records.append(record)
+            if args.limit is not None and len(records) >= args.limit:
+                return records, report
     return records, report
 
 
@@ -86,6 +95,15 @@ def make_tokenizer(args: argparse.Namespace, domain: Any, samples: list[Any]) ->
 def run(args: argparse.Namespace) -> int:
     from polyseq import get_domain
 
+    if args.dataset is not None:
+        from polyseq.catalog import get_dataset
+
+        dataset_domain = get_dataset(args.dataset).domain
+        if args.domain not in (None, dataset_domain):
+            raise ConfigError(f"--domain {args.domain} but --dataset {args.dataset} is a {dataset_domain!r} dataset")
+        args.domain = dataset_domain
+    if args.domain is None:
+        raise ConfigError("--domain is required (or --dataset, which implies it); `polyseq plugins` lists domains")
     domain = get_domain(args.domain)
     records, report = load_records(args, domain)
     if report.n_bad:
