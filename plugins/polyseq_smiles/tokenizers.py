@@ -160,8 +160,7 @@ class AtomTokenizer(TokenizerMixin):
         return "".join(self._vocab().decode(ids, self.unk_text))
 
     def id_to_token(self, i: int) -> str:
-        itos = self._vocab().itos
-        return itos[i] if 0 <= i < len(itos) else SPECIAL_TOKENS[UNK_ID]
+        return self._vocab().id_to_token(i)
 
     def to_config(self) -> dict[str, Any]:
         return {"tokens": self._vocab().content_tokens(), "min_freq": self.min_freq, "canonical": self.canonical}
@@ -220,8 +219,7 @@ class SmilesCharTokenizer(TokenizerMixin):
         return "".join(self._vocab().decode(ids, self.unk_text))
 
     def id_to_token(self, i: int) -> str:
-        itos = self._vocab().itos
-        return itos[i] if 0 <= i < len(itos) else SPECIAL_TOKENS[UNK_ID]
+        return self._vocab().id_to_token(i)
 
     def to_config(self) -> dict[str, Any]:
         return {"chars": self._vocab().content_tokens(), "min_freq": self.min_freq, "canonical": self.canonical}

@@ -130,6 +130,10 @@ class Vocab:
         get = self.stoi.get
         return [get(t, UNK_ID) for t in tokens]
 
+    def id_to_token(self, i: int) -> str:
+        """The token of id `i`; an id outside the table shows as <unk>."""
+        return self.itos[i] if 0 <= i < len(self.itos) else SPECIAL_TOKENS[UNK_ID]
+
     def content_tokens(self) -> list[str]:
         """The learned tokens, without the special ones (what `to_config` saves)."""
         return self.itos[N_SPECIAL:]

@@ -64,8 +64,7 @@ class CharTokenizer(TokenizerMixin):
         return "".join(self._vocab().decode(ids, self.unk_text))
 
     def id_to_token(self, i: int) -> str:
-        itos = self._vocab().itos
-        return itos[i] if 0 <= i < len(itos) else SPECIAL_TOKENS[1]
+        return self._vocab().id_to_token(i)
 
     def to_config(self) -> dict[str, Any]:
         return {"chars": self._vocab().content_tokens(), "min_freq": self.min_freq}

@@ -44,7 +44,7 @@ class ResidueTokenizer(TokenizerMixin):
         return "".join(self.vocab.decode(ids, self.unk_text))
 
     def id_to_token(self, i: int) -> str:
-        return self.vocab.itos[i] if 0 <= i < len(self.vocab) else "<unk>"
+        return self.vocab.id_to_token(i)
 
     def to_config(self) -> dict[str, Any]:
         return {"extended": self.extended}
