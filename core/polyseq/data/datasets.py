@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset, Sampler
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from polyseq.data.cache import TokenArrays
 from polyseq.tokenizers.base import CLS_ID, EOS_ID, MASK_ID, N_SPECIAL, PAD_ID
@@ -122,7 +122,8 @@ class Collate:
 class BucketBatchSampler(Sampler[list[int]]):
     """Batches of similar length: shuffle, sort within windows of 50 batches, shuffle the batches.
 
-    Less padding without losing randomness; a fixed seed plus the epoch gives the same order.
+    Less padding without losing randomness; the seed plus the epoch number fixes the order, so a
+    run resumed mid-epoch (`skip` batches) sees exactly the batches the interrupted run would have.
     """
 
     def __init__(self, lengths: np.ndarray, batch_size: int, shuffle: bool, seed: int = 0, drop_last: bool = False):
@@ -131,14 +132,12 @@ class BucketBatchSampler(Sampler[list[int]]):
         self.shuffle = shuffle
         self.seed = seed
         self.drop_last = drop_last
-        self.epoch = 0
+        self.epoch = 0  # the epoch the next __iter__ produces
+        self.skip = 0  # batches of that epoch already consumed (set when resuming)
 
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def __iter__(self) -> Iterator[list[int]]:
+    def batches(self, epoch: int) -> list[list[int]]:
         order = list(range(len(self.lengths)))
-        rng = random.Random(self.seed + self.epoch)
+        rng = random.Random(self.seed + epoch)
         if self.shuffle:
             rng.shuffle(order)
         window = self.batch_size * 50
@@ -150,9 +149,39 @@ class BucketBatchSampler(Sampler[list[int]]):
             batches.pop()
         if self.shuffle:
             rng.shuffle(batches)
-        self.epoch += 1
+        return batches
+
+    def __iter__(self) -> Iterator[list[int]]:
+        batches = self.batches(self.epoch)[self.skip :]
+        self.epoch, self.skip = self.epoch + 1, 0
         return iter(batches)
 
     def __len__(self) -> int:
         n = len(self.lengths) / self.batch_size
         return math.floor(n) if self.drop_last else math.ceil(n)
+
+
+class ResumableLoader(DataLoader):
+    """A DataLoader whose position within the epoch goes into Lightning checkpoints.
+
+    Lightning saves `state_dict()` with each checkpoint and calls `load_state_dict()` on resume;
+    the next epoch then skips the batches already trained on (indices only: no data is loaded).
+    """
+
+    def __init__(self, dataset: Dataset, batch_sampler: BucketBatchSampler, **kwargs: Any):
+        super().__init__(dataset, batch_sampler=batch_sampler, **kwargs)
+        self._epoch, self._served = 0, 0
+
+    def __iter__(self) -> Iterator[Any]:
+        sampler: BucketBatchSampler = self.batch_sampler  # type: ignore[assignment]
+        self._epoch, self._served = sampler.epoch, sampler.skip
+        for batch in super().__iter__():
+            self._served += 1
+            yield batch
+
+    def state_dict(self) -> dict[str, int]:
+        return {"epoch": self._epoch, "batches": self._served}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        sampler: BucketBatchSampler = self.batch_sampler  # type: ignore[assignment]
+        sampler.epoch, sampler.skip = int(state["epoch"]), int(state["batches"])

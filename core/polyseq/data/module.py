@@ -19,7 +19,7 @@ import pytorch_lightning as pl
 from torch.utils.data import DataLoader
 
 from polyseq.data import cache
-from polyseq.data.datasets import TASKS, BucketBatchSampler, Collate, LMBlocks, RecordDataset
+from polyseq.data.datasets import TASKS, BucketBatchSampler, Collate, LMBlocks, RecordDataset, ResumableLoader
 from polyseq.data.splits import check_fractions, random_split
 from polyseq.domain import resolve
 from polyseq.errors import ConfigError, ReaderError
@@ -322,10 +322,10 @@ class SequenceDataModule(pl.LightningDataModule):
         common = {"collate_fn": collate, "num_workers": self.num_workers, "pin_memory": _cuda(),
                   "persistent_workers": self.num_workers > 0}
         distributed = self.trainer is not None and self.trainer.world_size > 1
-        if isinstance(ds, RecordDataset) and not distributed:
-            sampler = BucketBatchSampler(ds.lengths(), self.batch_size, shuffle=shuffle, seed=self.seed)
-            return DataLoader(ds, batch_sampler=sampler, **common)
-        return DataLoader(ds, batch_size=self.batch_size, shuffle=shuffle, **common)
+        if distributed:  # Lightning shards a plain sampler across ranks
+            return DataLoader(ds, batch_size=self.batch_size, shuffle=shuffle, **common)
+        sampler = BucketBatchSampler(ds.lengths(), self.batch_size, shuffle=shuffle, seed=self.seed)
+        return ResumableLoader(ds, sampler, **common)
 
     def train_dataloader(self) -> DataLoader:
         return self._loader("train", shuffle=True)
