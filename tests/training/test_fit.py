@@ -120,3 +120,16 @@ def test_resuming_mid_epoch_gives_the_same_weights_as_never_stopping(tmp_path, t
         {"epoch": 0, "batches": 5}]
     resumed = run(tmp_path / "b", ckpt_path=str(mid))
     assert all(torch.equal(straight[k], resumed[k]) for k in straight)
+
+
+def test_lm_logs_perplexity_and_bits(tmp_path, toy_csv):
+    root = tmp_path / "lm"
+    argv = ["fit", "--data.domain=toy", f"--data.train={toy_csv}", "--data.task=lm", *TINY, "--trainer.max_steps=3",
+            "--trainer.val_check_interval=3", "--trainer.check_val_every_n_epoch=null",
+            f"--trainer.default_root_dir={root}", f"--trainer.logger.init_args.save_dir={root}"]
+    assert main(argv) == 0
+    [row] = [r for r in csv.DictReader(open(next(root.rglob("metrics.csv")))) if r.get("val/loss")]
+    loss = float(row["val/loss"])
+    assert abs(float(row["val/ppl"]) - torch.exp(torch.tensor(loss)).item()) < 1e-3 * float(row["val/ppl"])
+    assert abs(float(row["val/bits_per_token"]) - loss / 0.6931471805599453) < 1e-4
+    assert float(row["val/bits_per_byte"]) > 0  # text samples: 1 char = 1 byte here, so bits/byte = bits/token

@@ -47,6 +47,7 @@ def run(argv: Sequence[str]) -> int:
             "default_root_dir": "runs",
             "callbacks": [default_checkpoint()],
             "logger": {"class_path": "pytorch_lightning.loggers.CSVLogger", "init_args": {"save_dir": "runs"}},
+            "gradient_clip_val": 1.0,
         },
         seed_everything_default=0,
     )

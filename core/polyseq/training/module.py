@@ -144,6 +144,7 @@ class SequenceModel(pl.LightningModule):
             loss = F.cross_entropy(out.flatten(0, 1).float(), batch["labels"].flatten(), ignore_index=IGNORE)
             self.log(f"{stage}/loss", loss, prog_bar=True, on_step=on_step, on_epoch=True, batch_size=n, sync_dist=not on_step)
             if stage != "train":
+                self.log(f"{stage}/ppl", torch.exp(loss), on_epoch=True, batch_size=n, sync_dist=True)
                 self.log(f"{stage}/bits_per_token", loss / math.log(2), on_epoch=True, batch_size=n, sync_dist=True)
                 tpb = self.hparams["data_info"].get("tokens_per_byte")
                 if self.task == "lm" and tpb:
