@@ -26,6 +26,7 @@ def register_domains(register):
         },
         examples=EXAMPLES,
         writer="polyseq_text.io:write_jsonl",
+        metrics="polyseq_text.metrics:metrics",
         example_files="polyseq_text.io:example_files",
         target_option="target_column",
     ))

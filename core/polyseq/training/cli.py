@@ -13,6 +13,7 @@ from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.cli import LightningCLI
 
 from polyseq.data.module import SequenceDataModule
+from polyseq.training.callbacks import SampleMetrics
 from polyseq.training.module import SequenceModel
 
 LIGHTNING_COMMANDS = ("fit", "validate", "test")
@@ -45,7 +46,7 @@ def run(argv: Sequence[str]) -> int:
         trainer_defaults={
             "accelerator": "cpu",
             "default_root_dir": "runs",
-            "callbacks": [default_checkpoint()],
+            "callbacks": [default_checkpoint(), SampleMetrics()],
             "logger": {"class_path": "pytorch_lightning.loggers.CSVLogger", "init_args": {"save_dir": "runs"}},
             "gradient_clip_val": 1.0,
         },
