@@ -29,6 +29,7 @@ class SamplingConfig:
     top_p: float | None = None
     repetition_penalty: float = 1.0  # > 1 discourages tokens already in the sequence (Keskar et al. 2019)
     seed: int = 0
+    min_new_tokens: int = 0  # <eos> is not sampled before this many new tokens
 
     def __post_init__(self) -> None:
         problems = []
@@ -40,16 +41,20 @@ class SamplingConfig:
             problems.append(f"--top-k must be >= 1, got {self.top_k}")
         if self.top_p is not None and not 0 < self.top_p <= 1:
             problems.append(f"--top-p must be in (0, 1], got {self.top_p}")
+        if not 0 <= self.min_new_tokens <= self.max_new_tokens:
+            problems.append(f"--min-new-tokens must be in [0, max_new_tokens={self.max_new_tokens}], got {self.min_new_tokens}")
         if self.repetition_penalty <= 0:
             problems.append(f"--repetition-penalty must be > 0, got {self.repetition_penalty}")
         if problems:
             raise ConfigError(problems)
 
 
-def next_tokens(logits: torch.Tensor, history: torch.Tensor, cfg: SamplingConfig, generator: torch.Generator) -> torch.Tensor:
+def next_tokens(
+    logits: torch.Tensor, history: torch.Tensor, cfg: SamplingConfig, generator: torch.Generator, allow_eos: bool = True
+) -> torch.Tensor:
     """(B, V) logits, (B, L) ids so far -> (B,) next ids."""
     logits = logits.float().clone()
-    logits[:, list(BANNED)] = float("-inf")
+    logits[:, list(BANNED) if allow_eos else [*BANNED, EOS_ID]] = float("-inf")
     if cfg.repetition_penalty != 1.0:
         seen = logits.gather(1, history)
         logits.scatter_(1, history, torch.where(seen > 0, seen / cfg.repetition_penalty, seen * cfg.repetition_penalty))
@@ -105,22 +110,29 @@ def generate(model: Any, prompts: list[list[int]], cfg: SamplingConfig, use_cach
         last = hidden[rows, lengths - 1]
     else:
         last = backbone(ids, None if bool(mask.all()) else mask)[rows, lengths - 1]
-    out: list[list[int]] = [[] for _ in seqs]
+    new = torch.full((len(seqs), cfg.max_new_tokens), EOS_ID, dtype=torch.long, device=device)
     done = torch.zeros(len(seqs), dtype=torch.bool, device=device)
-    for _ in range(cfg.max_new_tokens):
-        history = _padded([s + o for s, o in zip(seqs, out, strict=True)], device)[0]
-        nxt = next_tokens(head(last[:, None, :]).squeeze(1), history, cfg, generator)
+    prompt_ids = ids
+    steps = 0
+    for step in range(cfg.max_new_tokens):
+        # only the repetition penalty needs the history (padding ids are banned anyway)
+        history = torch.cat([prompt_ids, new[:, :step]], 1) if cfg.repetition_penalty != 1.0 else prompt_ids[:, :1]
+        nxt = next_tokens(head(last[:, None, :]).squeeze(1), history, cfg, generator, step >= cfg.min_new_tokens)
         nxt = torch.where(done, torch.full_like(nxt, EOS_ID), nxt)
-        for i, t in enumerate(nxt.tolist()):
-            if not done[i] and t != EOS_ID:
-                out[i].append(t)
+        new[:, step] = nxt
         done |= nxt == EOS_ID
-        if bool(done.all()):
+        steps = step + 1
+        if bool(done.all()) or steps == cfg.max_new_tokens:
             break
         if use_cache:
             hidden, state = backbone.step(nxt[:, None], state)
             last = hidden[:, 0]
         else:
-            ids, mask, lengths = _padded([s + o + ([EOS_ID] if d else []) for s, o, d in zip(seqs, out, done.tolist(), strict=True)], device)
+            rows_so_far = [s + _until_eos(r) for s, r in zip(seqs, new[:, :steps].tolist(), strict=True)]
+            ids, mask, lengths = _padded(rows_so_far, device)
             last = backbone(ids, None if bool(mask.all()) else mask)[rows, lengths - 1]
-    return out
+    return [_until_eos(r) for r in new[:, :steps].tolist()]
+
+
+def _until_eos(ids: list[int]) -> list[int]:
+    return ids[: ids.index(EOS_ID)] if EOS_ID in ids else ids

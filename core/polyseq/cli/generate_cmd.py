@@ -19,6 +19,7 @@ def add_parser(sub: Any) -> None:
     prompt.add_argument("--prompt", help="a sample prefix in the domain's text form (a SMILES prefix, a DNA primer)")
     prompt.add_argument("--prompt-file", type=Path, help="a file whose first record is the prompt (e.g. the first bars of a .mid)")
     p.add_argument("--max-new-tokens", type=int, default=256)
+    p.add_argument("--min-new-tokens", type=int, default=0, help="no <eos> before this many new tokens")
     p.add_argument("--temperature", type=float, default=1.0, help="0: greedy")
     p.add_argument("--top-k", type=int, default=None)
     p.add_argument("--top-p", type=float, default=None)
@@ -39,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.num_samples < 1 or args.batch_size < 1:
         raise ConfigError("-n and --batch-size must be >= 1")
-    cfg = SamplingConfig(args.max_new_tokens, args.temperature, args.top_k, args.top_p, args.repetition_penalty, args.seed)
+    cfg = SamplingConfig(args.max_new_tokens, args.temperature, args.top_k, args.top_p, args.repetition_penalty,
+                         args.seed, args.min_new_tokens)
     model = load_model(str(args.ckpt))
     info = model.hparams["data_info"]
     if info["task"] != "lm":
