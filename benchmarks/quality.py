@@ -29,6 +29,13 @@ RUNS = {
 }
 BACKBONES = {"transformer": [], "lstm": ["--model.backbone=rnn"]}
 
+# name: (config, samples, max new tokens, reference dataset file glob, metrics to report)
+GENERATION = {
+    "SMILES LM, MOSES/ZINC 100k": ("smiles_lm_moses", 1000, 100, "validity,uniqueness,novelty,internal_diversity"),
+    "MIDI LM, Nottingham": ("midi_lm_nottingham", 50, 512, None),
+    "Python code LM, stdlib": ("code_lm_stdlib", 50, 256, None),
+}
+
 
 def best_metric(run_dir: Path, metric: str, lower: bool) -> float:
     values = []
@@ -39,10 +46,60 @@ def best_metric(run_dir: Path, metric: str, lower: bool) -> float:
     return min(values) if lower else max(values)
 
 
+def train_files(config: str) -> list[Path]:
+    import yaml
+
+    from polyseq.catalog import split_files
+
+    data = yaml.safe_load((ROOT / "examples" / "configs" / f"{config}.yaml").read_text())["data"]
+    return split_files(data["dataset"], data.get("task"))["train"]
+
+
+def generation_rows(only: str | None) -> list[str]:
+    import io
+    import json
+    from contextlib import redirect_stdout
+
+    lines = []
+    for name, (config, n, new_tokens, keys) in GENERATION.items():
+        if only and only not in name:
+            continue
+        for backbone, flags in BACKBONES.items():
+            with tempfile.TemporaryDirectory() as tmp:
+                start = time.perf_counter()
+                polyseq(["fit", "--config", str(ROOT / "examples" / "configs" / f"{config}.yaml"), *flags,
+                         "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp}",
+                         f"--trainer.logger.init_args.save_dir={tmp}"])
+                ckpt = next(Path(tmp).rglob("last.ckpt"))
+                reference = train_files(config)
+                argv = ["generate", "--ckpt", str(ckpt), "-n", str(n), "--batch-size", "50", "--max-new-tokens",
+                        str(new_tokens), "--out", str(Path(tmp) / "samples")]
+                if len(reference) == 1:
+                    argv += ["--reference", str(reference[0])]
+                buffer = io.StringIO()
+                with redirect_stdout(buffer):
+                    polyseq(argv)
+                metrics = json.loads(buffer.getvalue())
+                shown = {k: v for k, v in metrics.items() if keys is None or k in keys.split(",")}
+                text = ", ".join(f"{k} {v:.3f}" for k, v in shown.items())
+                secs = time.perf_counter() - start
+                print(f"{name} [{backbone}]: {text} ({secs:.0f} s)", flush=True)
+                lines.append(f"| {name} | {backbone} | {n} | {text} | {secs:.0f} s | "
+                             f"`polyseq fit --config examples/configs/{config}.yaml {' '.join(flags)}`".replace(" `", "`") + " |")
+    return lines
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--only", help="run only the entries whose name contains this")
+    p.add_argument("--generation", action="store_true", help="run the generation-quality runs instead")
     args = p.parse_args()
+    if args.generation:
+        lines = generation_rows(args.only)
+        print("\n| model | backbone | samples | metrics of the samples | wall time (fit + generate) | training command |")
+        print("|---|---|---|---|---|---|")
+        print("\n".join(lines))
+        return
     rows = []
     for name, (config, overrides, metric, lower) in RUNS.items():
         if args.only and args.only not in name:
