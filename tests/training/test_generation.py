@@ -132,3 +132,23 @@ def test_domain_writers_produce_files_their_libraries_read(tmp_path):
     python = [s for s in code.examples if getattr(s, "language", "Python") == "Python"]
     for p in code.part("writer")(python, tmp_path / "code"):
         ast.parse(p.read_text())
+
+
+def test_generate_midi_from_a_prompt_file_writes_playable_files(tmp_path, monkeypatch, capsys):
+    import mido
+
+    monkeypatch.setenv("POLYSEQ_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "run"
+    assert main(["fit", "--data.dataset=midi_scales", "--data.max_length=64", "--data.batch_size=8",
+                 "--model.d_model=32", "--model.n_layers=1", "--model.n_heads=2", "--trainer.max_steps=5",
+                 "--trainer.limit_val_batches=1", "--trainer.enable_progress_bar=false",
+                 f"--trainer.default_root_dir={root}", f"--trainer.logger.init_args.save_dir={root}"]) == 0
+    prompt = get_domain("midi").part("writer")([get_domain("midi").examples[0]], tmp_path / "prompt")[0]
+    capsys.readouterr()
+    out = tmp_path / "songs"
+    assert main(["generate", "--ckpt", str(next(root.rglob("last.ckpt"))), "-n", "3", "--max-new-tokens", "60",
+                 "--prompt-file", str(prompt), "--out", str(out), "--seed", "4"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    files = sorted(tmp_path.glob("songs_*.mid"))  # a stem: songs_0000.mid ...
+    assert len(files) == 3 and all(mido.MidiFile(f).length > 0 for f in files)
+    assert 0 <= metrics["well_formed"] <= 1
