@@ -55,6 +55,7 @@ class SequenceDataModule(pl.LightningDataModule):
         tokenizer: str | None = None,
         tokenizer_options: dict[str, Any] | None = None,
         tokenizer_file: str | None = None,
+        tokenizer_from: str | None = None,
         vocab_size: int | None = None,
         split: str | None = None,
         split_fractions: list[float] = (0.9, 0.1),  # type: ignore[assignment]
@@ -76,7 +77,8 @@ class SequenceDataModule(pl.LightningDataModule):
             task: lm, mlm, classify or regress.
             target: the column/field holding the label (classify) or value(s) (regress).
             tokenizer: the domain's tokenizer name (default: the domain's default);
-                tokenizer_options are passed to it; tokenizer_file loads a saved one instead.
+                tokenizer_options are passed to it; tokenizer_file loads a saved one instead;
+                tokenizer_from takes the one inside a checkpoint or export folder (set by --model.init_from).
             vocab_size: the size a learned tokenizer is trained to.
             split: `random` or one of the domain's splits (e.g. scaffold for smiles); default: the
                 dataset's default split, else random.
@@ -156,8 +158,9 @@ class SequenceDataModule(pl.LightningDataModule):
         hp = dict(self.hparams)
         for key in ("batch_size", "num_workers", "max_length", "augment", "mlm_probability"):
             hp.pop(key, None)  # do not change the token ids
-        if hp.get("tokenizer_file"):
-            hp["tokenizer_file"] = cache.file_signature(hp["tokenizer_file"])
+        for key in ("tokenizer_file", "tokenizer_from"):
+            if hp.get(key):
+                hp[key] = cache.file_signature(hp[key])
         return cache.fingerprint({"hparams": hp, "files": {s: [cache.file_signature(p) for p in f] for s, f in files.items()}})
 
     def prepare(self) -> dict[str, Any]:
@@ -209,6 +212,10 @@ class SequenceDataModule(pl.LightningDataModule):
 
     def _make_tokenizer(self, train: list[Record]) -> Any:
         hp = self.hparams
+        if hp.get("tokenizer_from"):
+            from polyseq.training.pretrained import tokenizer_of
+
+            return tokenizer_from_dict(tokenizer_of(hp["tokenizer_from"]), source=hp["tokenizer_from"])
         if hp["tokenizer_file"]:
             from polyseq.tokenizers.serialization import load_tokenizer
 

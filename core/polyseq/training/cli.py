@@ -22,6 +22,8 @@ LIGHTNING_COMMANDS = ("fit", "validate", "test")
 class PolyseqCLI(LightningCLI):
     def add_arguments_to_parser(self, parser) -> None:  # type: ignore[no-untyped-def]
         parser.link_arguments("data.data_info", "model.data_info", apply_on="instantiate")
+        # fine-tuning reuses the pretrained tokenizer, never a new one
+        parser.link_arguments("model.init_from", "data.tokenizer_from", apply_on="parse")
 
 
 def default_checkpoint() -> ModelCheckpoint:

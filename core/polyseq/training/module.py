@@ -9,8 +9,10 @@ the weights as hyper-parameters - plain JSON-like values, loadable with `weights
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 import typing
+from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
@@ -70,6 +72,10 @@ class SequenceModel(pl.LightningModule):
         weight_decay: float = 0.1,
         warmup_steps: int = 100,
         min_lr_ratio: float = 0.1,
+        init_from: str | None = None,
+        freeze: str = "none",
+        freeze_layers: int = 0,
+        backbone_lr_ratio: float = 1.0,
         data_info: dict[str, Any] | None = None,
     ):
         """
@@ -80,6 +86,10 @@ class SequenceModel(pl.LightningModule):
                 cell: gru, bidirectional: true, max_len: 2048).
             pooling: cls, mean or last - how classify/regress heads summarise a sequence.
             lr, weight_decay, warmup_steps, min_lr_ratio: AdamW with warmup + cosine decay.
+            init_from: a checkpoint or `polyseq export` folder whose backbone (architecture and
+                weights) starts this model; a new head is created for this task.
+            freeze: none, backbone (all its weights) or layers (embeddings + first freeze_layers layers).
+            backbone_lr_ratio: the backbone's learning rate as a fraction of lr (e.g. 0.1 when fine-tuning).
             data_info: filled in from the data module (vocabulary, task, labels, scaler, tokenizer).
         """
         super().__init__()
@@ -99,7 +109,22 @@ class SequenceModel(pl.LightningModule):
             options.setdefault("bidirectional", True)
         if backbone == "transformer":
             options.setdefault("max_len", max(1024, int(data_info.get("max_length", 0)) + 1))
-        self.backbone = build_backbone(backbone, int(data_info["vocab_size"]), causal, options)
+        if init_from:
+            from polyseq.training.pretrained import pretrained_backbone
+
+            backbone, config, weights = pretrained_backbone(init_from, self.task, data_info["tokenizer"])
+            self.backbone = build_backbone(backbone, config.vocab_size, config.causal,
+                                           {k: v for k, v in dataclasses.asdict(config).items() if k not in ("vocab_size", "causal")})
+            self.backbone.load_state_dict(weights)
+            d_model = self.backbone.d_model
+            # the checkpoint must rebuild without the source file: record the architecture, not the path
+            self.hparams.update(backbone=backbone, d_model=d_model, init_from=None, backbone_options={
+                k: v for k, v in dataclasses.asdict(config).items() if k not in ("vocab_size", "causal")})
+        else:
+            self.backbone = build_backbone(backbone, int(data_info["vocab_size"]), causal, options)
+        from polyseq.training.pretrained import freeze as freeze_backbone
+
+        freeze_backbone(self.backbone, freeze, freeze_layers)
         if self.task in ("lm", "mlm"):
             self.head: nn.Module = LMHead(self.backbone.token_embedding)
         elif self.task == "classify":
@@ -185,16 +210,24 @@ class SequenceModel(pl.LightningModule):
 
     def configure_optimizers(self) -> Any:
         hp = self.hparams
-        optimizer = build_adamw(self, hp["lr"], hp["weight_decay"], device_type=self.device.type)
+        optimizer = build_adamw(self, hp["lr"], hp["weight_decay"], device_type=self.device.type,
+                                lr_ratios={"backbone.": hp.get("backbone_lr_ratio", 1.0)})
         total = max(1, int(self.trainer.estimated_stepping_batches)) if self._trainer is not None else 1000
         scheduler = warmup_cosine(optimizer, min(hp["warmup_steps"], total // 10 + 1), total, hp["min_lr_ratio"])
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
 
 def load_model(path: str, map_location: str = "cpu") -> SequenceModel:
-    """A SequenceModel from a Lightning checkpoint, loaded with `weights_only=True` (no pickle)."""
+    """A SequenceModel from a Lightning checkpoint (`weights_only=True`) or an export folder (safetensors)."""
     from polyseq.errors import PolyseqError
 
+    if Path(path).is_dir():  # a `polyseq export` folder
+        from polyseq.training.pretrained import read_export
+
+        hparams, load_weights = read_export(Path(path))
+        model = SequenceModel(**{k: v for k, v in hparams.items() if k in inspect.signature(SequenceModel.__init__).parameters})
+        load_weights(model)
+        return model.eval()
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except FileNotFoundError:
@@ -203,8 +236,6 @@ def load_model(path: str, map_location: str = "cpu") -> SequenceModel:
         raise PolyseqError(f"{path}: not a loadable polyseq checkpoint ({type(e).__name__}: {e})") from e
     if "hyper_parameters" not in ckpt or "data_info" not in ckpt["hyper_parameters"]:
         raise PolyseqError(f"{path}: not a polyseq checkpoint (no model hyper-parameters with data_info)")
-    import inspect
-
     accepted = inspect.signature(SequenceModel.__init__).parameters  # LightningCLI adds `_instantiator`
     model = SequenceModel(**{k: v for k, v in ckpt["hyper_parameters"].items() if k in accepted})
     model.load_state_dict(ckpt["state_dict"])

@@ -14,14 +14,20 @@ def build_adamw(
     weight_decay: float,
     betas: tuple[float, float] = (0.9, 0.95),
     device_type: str = "cpu",
+    lr_ratios: dict[str, float] | None = None,
 ) -> torch.optim.AdamW:
-    """Weight decay on matrices only (not on biases and norms); fused kernels on CUDA."""
-    decay, no_decay = [], []
-    for p in model.parameters():
+    """Weight decay on matrices only (not on biases and norms); fused kernels on CUDA.
+
+    `lr_ratios` maps a parameter-name prefix to a learning-rate factor (e.g. {"backbone.": 0.1}).
+    """
+    groups: dict[tuple[float, bool], list[nn.Parameter]] = {}
+    for name, p in model.named_parameters():
         if p.requires_grad:
-            (decay if p.dim() >= 2 else no_decay).append(p)
-    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=lr, betas=betas, fused=device_type == "cuda")
+            ratio = next((r for prefix, r in (lr_ratios or {}).items() if name.startswith(prefix)), 1.0)
+            groups.setdefault((ratio, p.dim() >= 2), []).append(p)
+    param_groups = [{"params": ps, "lr": lr * ratio, "weight_decay": weight_decay if decayed else 0.0}
+                    for (ratio, decayed), ps in groups.items()]
+    return torch.optim.AdamW(param_groups, lr=lr, betas=betas, fused=device_type == "cuda")
 
 
 def warmup_cosine(
