@@ -85,3 +85,18 @@ def test_export_then_load_predicts_like_the_checkpoint(pretrained, toy_csv, tmp_
     a = list(csv.DictReader(open(tmp_path / "a.csv")))
     b = list(csv.DictReader(open(tmp_path / "b.csv")))
     assert a == b and len(a) == 120
+
+
+def test_embed_writes_arrays_ids_and_a_labelled_plot(pretrained, toy_csv, tmp_path):
+    import numpy as np
+
+    out = tmp_path / "emb.npy"
+    plot = tmp_path / "emb.png"
+    assert main(["embed", "--ckpt", str(pretrained), "--input", str(toy_csv), "--out", str(out), "--plot", str(plot)]) == 0
+    x = np.load(out)
+    assert x.shape == (120, 16) and np.isfinite(x).all()
+    rows = list(csv.DictReader(open(tmp_path / "emb.ids.csv")))
+    assert [r["id"] for r in rows] == [f"r{i}" for i in range(120)]
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and plot.stat().st_size > 10_000
+    assert main(["embed", "--ckpt", str(pretrained), "--input", str(toy_csv), "--out", str(tmp_path / "emb.csv")]) == 0
+    assert len(next(csv.reader(open(tmp_path / "emb.csv")))) == 2 + 16

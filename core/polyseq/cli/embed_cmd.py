@@ -1,0 +1,144 @@
+"""`polyseq embed --ckpt X --input FILE --out emb.npy|.csv [--plot emb.png]`: pooled embeddings per record."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+from typing import Any
+
+from polyseq.errors import ConfigError, PolyseqError
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("embed", help="pooled embeddings of each record; optional 2-D projection plot")
+    p.add_argument("--ckpt", required=True, help="a checkpoint or export folder")
+    p.add_argument("--input", required=True, type=Path, help="records, read with the checkpoint domain's reader")
+    p.add_argument("--out", required=True, type=Path, help=".npy (array, ids beside it as .ids.csv) or .csv")
+    p.add_argument("--pooling", choices=["mean", "cls", "last"], default=None, help="default: the model's own")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--plot", type=Path, help="PNG of a 2-D projection coloured by label or target (needs matplotlib)")
+    p.add_argument("--projection", choices=["pca", "umap", "tsne"], default="pca")
+    p.add_argument("-r", "--reader-option", action="append", default=[], metavar="KEY=VALUE")
+    p.set_defaults(run=run)
+
+
+def embeddings(model: Any, tokenizer: Any, records: list[Any], pooling: str, batch_size: int) -> Any:
+    import torch
+
+    from polyseq.data.datasets import Collate
+    from polyseq.tokenizers.base import CLS_ID
+    from polyseq.training.heads import pool
+
+    add_cls = model.task in ("classify", "regress")
+    max_length = int(model.hparams["data_info"].get("max_length", 512))
+    collate = Collate("classify", tokenizer.vocab_size)
+    chunks = []
+    with torch.no_grad():
+        for start in range(0, len(records), batch_size):
+            items = [{"input_ids": torch.tensor((([CLS_ID] if add_cls else []) + tokenizer.encode(r.sample))[:max_length] or [CLS_ID])}
+                     for r in records[start : start + batch_size]]
+            batch = collate(items)
+            hidden = model.backbone(batch["input_ids"], batch["attention_mask"])
+            chunks.append(pool(hidden, batch["attention_mask"], pooling))
+    return torch.cat(chunks).numpy()
+
+
+def project(x: Any, how: str) -> Any:
+    import numpy as np
+
+    if how == "umap":
+        try:
+            import umap
+        except ImportError:
+            raise ConfigError("--projection umap needs the umap-learn package (pip install umap-learn)") from None
+        return umap.UMAP(random_state=0).fit_transform(x)
+    if how == "tsne":
+        try:
+            from sklearn.manifold import TSNE
+        except ImportError:
+            raise ConfigError("--projection tsne needs scikit-learn (pip install scikit-learn)") from None
+        return TSNE(random_state=0, init="pca").fit_transform(x)
+    centred = x - x.mean(0)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
+    explained = (s[:2] ** 2 / (s**2).sum()).tolist()
+    return centred @ vt[:2].T, explained
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from polyseq import get_domain
+    from polyseq.cli.tokenize_cmd import parse_options
+    from polyseq.records import ReadReport
+    from polyseq.tokenizers.serialization import tokenizer_from_dict
+    from polyseq.training.module import load_model
+
+    model = load_model(args.ckpt)
+    info = model.hparams["data_info"]
+    tokenizer = tokenizer_from_dict(info["tokenizer"], source=f"{args.ckpt} (tokenizer)")
+    domain = get_domain(info["domain"])
+    report = ReadReport()
+    records = list(domain.read(args.input, report=report, **parse_options(args.reader_option)))
+    if report.n_bad:
+        print(f"polyseq embed: {report.summary()}", file=sys.stderr)
+    if not records:
+        raise PolyseqError(f"{args.input}: no records to embed")
+    pooling = args.pooling or model.hparams.get("pooling", "mean")
+    x = embeddings(model, tokenizer, records, pooling, args.batch_size)
+    ids = [r.meta.get("id", r.where) for r in records]
+    targets = [r.target for r in records]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.out.suffix == ".npy":
+        np.save(args.out, x)
+        _write_csv(args.out.with_suffix(".ids.csv"), ids, targets, None)
+    elif args.out.suffix == ".csv":
+        _write_csv(args.out, ids, targets, x)
+    else:
+        raise ConfigError(f"--out {args.out}: use a .npy or .csv file")
+    print(f"{len(records)} embeddings of size {x.shape[1]} written to {args.out}", file=sys.stderr)
+    if args.plot:
+        plot(x, targets, args, info, pooling)
+    return 0
+
+
+def _write_csv(path: Path, ids: list[Any], targets: list[Any], x: Any) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "target"] + ([f"e{i}" for i in range(x.shape[1])] if x is not None else []))
+        for i, (rid, t) in enumerate(zip(ids, targets, strict=True)):
+            w.writerow([rid, "" if t is None else t] + (x[i].tolist() if x is not None else []))
+
+
+def plot(x: Any, targets: list[Any], args: argparse.Namespace, info: dict[str, Any], pooling: str) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ConfigError("--plot needs matplotlib (pip install matplotlib, or polyseq[latex])") from None
+    result = project(x, args.projection)
+    xy, explained = result if isinstance(result, tuple) else (result, None)
+    fig, ax = plt.subplots(figsize=(7, 6), dpi=120)
+    numeric = all(isinstance(t, (int, float)) for t in targets if t is not None) and any(t is not None for t in targets)
+    if numeric:
+        values = [float("nan") if t is None else float(t) for t in targets]
+        points = ax.scatter(xy[:, 0], xy[:, 1], c=values, s=8, cmap="viridis")
+        fig.colorbar(points, ax=ax, label=", ".join(info.get("target_names", [])) or "target")
+    else:
+        for label in sorted({str(t) for t in targets}):
+            keep = [str(t) == label for t in targets]
+            ax.scatter(xy[keep, 0], xy[keep, 1], s=8, alpha=0.7, label=label)
+        ax.legend(title="label", markerscale=2)
+    axis = "PC" if args.projection == "pca" else args.projection.upper()
+    for i, setter in enumerate((ax.set_xlabel, ax.set_ylabel)):
+        share = f" ({explained[i]:.0%} of variance)" if explained else ""
+        setter(f"{axis} {i + 1}{share}")
+    ax.set_title(f"{len(targets)} records of {args.input.name}: {pooling}-pooled {info['domain']} embeddings\n"
+                 f"({Path(args.ckpt).name}, {info['task']} model), {args.projection.upper()} projection", fontsize=10)
+    fig.tight_layout()
+    args.plot.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(args.plot)
+    print(f"plot written to {args.plot}", file=sys.stderr)
