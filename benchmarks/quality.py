@@ -89,11 +89,55 @@ def generation_rows(only: str | None) -> list[str]:
     return lines
 
 
+# name: (pretrain config, fine-tune config, metric, lower is better)
+FINETUNE = {
+    "ESOL (scaffold split) after MOSES LM pretraining": ("smiles_pretrain_moses", "smiles_finetune_esol", "val/rmse", True),
+    "splice junctions after E. coli LM pretraining": ("dna_pretrain_ecoli", "dna_finetune_splice", "val/acc", False),
+}
+
+
+def finetune_rows(only: str | None, seeds=(0, 1, 2)) -> list[str]:
+    import os
+    import statistics
+
+    lines, home = [], os.getcwd()
+    for name, (pre, fine, metric, lower) in FINETUNE.items():
+        if only and only not in name:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            os.chdir(tmp)  # the fine-tuning config names the pretrained checkpoint relative to here
+            try:
+                polyseq(["fit", "--config", str(ROOT / "examples" / "configs" / f"{pre}.yaml"), "--trainer.enable_progress_bar=false"])
+                results = {}
+                for label, extra in (("fine-tuned", []), ("from scratch", ["--model.init_from=null"])):
+                    values = []
+                    for seed in seeds:
+                        run = Path(tmp) / f"{label}-{seed}".replace(" ", "_")
+                        polyseq(["fit", "--config", str(ROOT / "examples" / "configs" / f"{fine}.yaml"), *extra,
+                                 f"--seed_everything={seed}", "--trainer.enable_progress_bar=false",
+                                 f"--trainer.default_root_dir={run}", f"--trainer.logger.init_args.save_dir={run}"])
+                        values.append(best_metric(run, metric, lower))
+                    results[label] = values
+                    print(f"{name} [{label}]: {metric} {values}", flush=True)
+            finally:
+                os.chdir(home)
+        for label, values in results.items():
+            lines.append(f"| {name} | {label} | {metric} | {statistics.mean(values):.3f} ± {statistics.stdev(values):.3f} | "
+                         f"{', '.join(f'{v:.3f}' for v in values)} | `{fine}.yaml`{' --model.init_from=null' if label == 'from scratch' else ''} |")
+    return lines
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--only", help="run only the entries whose name contains this")
     p.add_argument("--generation", action="store_true", help="run the generation-quality runs instead")
+    p.add_argument("--finetune", action="store_true", help="run pretrain -> fine-tune against from scratch, 3 seeds")
     args = p.parse_args()
+    if args.finetune:
+        lines = finetune_rows(args.only)
+        print("\n| task | start | metric | mean ± std (3 seeds) | per seed | config |\n|---|---|---|---|---|---|")
+        print("\n".join(lines))
+        return
     if args.generation:
         lines = generation_rows(args.only)
         print("\n| model | backbone | samples | metrics of the samples | wall time (fit + generate) | training command |")

@@ -11,6 +11,14 @@ from polyseq.cli import main
 CONFIGS = sorted((Path(__file__).resolve().parents[2] / "examples" / "configs").glob("*.yaml"))
 
 
+def config_of(config: Path) -> dict:
+    return yaml.safe_load(config.read_text())
+
+
+def fine_tunes(config: Path) -> bool:
+    return bool(config_of(config).get("model", {}).get("init_from"))
+
+
 def is_offline(config: Path) -> bool:
     return get_dataset(yaml.safe_load(config.read_text())["data"]["dataset"]).generator is not None
 
@@ -36,7 +44,20 @@ def test_offline_config_runs(config, tmp_path, monkeypatch):
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize("config", [c for c in CONFIGS if not is_offline(c)], ids=lambda c: c.stem)
+@pytest.mark.parametrize("config", [c for c in CONFIGS if not is_offline(c) and not fine_tunes(c)], ids=lambda c: c.stem)
 def test_real_data_config_runs(config, tmp_path, monkeypatch, data_mirror):
     monkeypatch.setenv("POLYSEQ_CACHE", str(tmp_path / "cache"))
+    assert run_config(config, tmp_path) == 0
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("config", [c for c in CONFIGS if fine_tunes(c)], ids=lambda c: c.stem)
+def test_pretrain_then_fine_tune_configs_run(config, tmp_path, monkeypatch, data_mirror):
+    """The pretraining config writes the checkpoint the fine-tuning config names (relative to the run folder)."""
+    monkeypatch.setenv("POLYSEQ_CACHE", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    pretrain = config.with_name(config.name.replace("finetune", "pretrain").replace("_esol", "_moses").replace("_splice", "_ecoli"))
+    assert main(["fit", "--config", str(pretrain), "--trainer.max_steps=2", "--trainer.limit_val_batches=1",
+                 "--trainer.enable_progress_bar=false"]) == 0
+    assert (tmp_path / config_of(config)["model"]["init_from"]).exists()
     assert run_config(config, tmp_path) == 0
