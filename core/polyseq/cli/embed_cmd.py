@@ -69,20 +69,11 @@ def project(x: Any, how: str) -> Any:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from polyseq import get_domain
-    from polyseq.cli.tokenize_cmd import parse_options
-    from polyseq.records import ReadReport
-    from polyseq.tokenizers.serialization import tokenizer_from_dict
-    from polyseq.training.module import load_model
+    from polyseq.cli.checkpoint import open_checkpoint, read_input
 
-    model = load_model(args.ckpt)
-    info = model.hparams["data_info"]
-    tokenizer = tokenizer_from_dict(info["tokenizer"], source=f"{args.ckpt} (tokenizer)")
-    domain = get_domain(info["domain"])
-    report = ReadReport()
-    records = list(domain.read(args.input, report=report, **parse_options(args.reader_option)))
-    if report.n_bad:
-        print(f"polyseq embed: {report.summary()}", file=sys.stderr)
+    loaded = open_checkpoint(args.ckpt)
+    model, info, tokenizer = loaded.model, loaded.info, loaded.tokenizer
+    records = read_input(loaded.domain, args.input, "embed", args.reader_option)
     if not records:
         raise PolyseqError(f"{args.input}: no records to embed")
     pooling = args.pooling or model.hparams.get("pooling", "mean")

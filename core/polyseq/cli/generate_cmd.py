@@ -33,21 +33,17 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from polyseq import get_domain
+    from polyseq.cli.checkpoint import open_checkpoint
     from polyseq.generation import SamplingConfig, generate
-    from polyseq.tokenizers.serialization import tokenizer_from_dict
-    from polyseq.training.module import load_model
 
     if args.num_samples < 1 or args.batch_size < 1:
         raise ConfigError("-n and --batch-size must be >= 1")
     cfg = SamplingConfig(args.max_new_tokens, args.temperature, args.top_k, args.top_p, args.repetition_penalty,
                          args.seed, args.min_new_tokens)
-    model = load_model(str(args.ckpt))
-    info = model.hparams["data_info"]
+    loaded = open_checkpoint(args.ckpt)
+    model, info, tokenizer, domain = loaded.model, loaded.info, loaded.tokenizer, loaded.domain
     if info["task"] != "lm":
         raise ConfigError(f"{args.ckpt}: a {info['task']!r} model cannot generate; train one with --data.task lm")
-    tokenizer = tokenizer_from_dict(info["tokenizer"], source=f"{args.ckpt} (tokenizer)")
-    domain = get_domain(info["domain"])
     prompt_ids = prompt_of(args, domain, tokenizer)
     samples = []
     for start in range(0, args.num_samples, args.batch_size):

@@ -30,24 +30,15 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from polyseq import get_domain
-    from polyseq.cli.tokenize_cmd import parse_options
+    from polyseq.cli.checkpoint import open_checkpoint, read_input
     from polyseq.data.datasets import Collate
-    from polyseq.records import ReadReport
     from polyseq.tokenizers.base import CLS_ID
-    from polyseq.tokenizers.serialization import tokenizer_from_dict
-    from polyseq.training.module import load_model
 
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
-    model = load_model(str(args.ckpt))
-    info = model.hparams["data_info"]
-    tokenizer = tokenizer_from_dict(info["tokenizer"], source=f"{args.ckpt} (tokenizer)")
-    domain = get_domain(info["domain"])
-    report = ReadReport()
-    records = list(domain.read(args.input, strict=args.strict, report=report, **parse_options(args.reader_option)))
-    if report.n_bad:
-        print(f"polyseq predict: {report.summary()}", file=sys.stderr)
+    loaded = open_checkpoint(args.ckpt)
+    model, info, tokenizer = loaded.model, loaded.info, loaded.tokenizer
+    records = read_input(loaded.domain, args.input, "predict", args.reader_option, args.strict)
     collate = Collate(model.task, tokenizer.vocab_size)
     max_length = int(info.get("max_length", 512))
     rows = []
