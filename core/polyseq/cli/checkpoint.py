@@ -38,3 +38,15 @@ def read_input(domain: Any, path: Path, command: str, options: list[str], strict
     if report.n_bad:
         print(f"polyseq {command}: {report.summary()}", file=sys.stderr)
     return records
+
+
+def model_items(loaded: Loaded, records: list[Any]) -> list[dict[str, Any]]:
+    """Dataset items as the model saw them in training: <cls> for classify/regress, cut to max_length."""
+    import torch
+
+    from polyseq.tokenizers.base import CLS_ID
+
+    prefix = [CLS_ID] if loaded.info["task"] in ("classify", "regress") else []
+    max_length = int(loaded.info.get("max_length", 512))
+    return [{"input_ids": torch.tensor((prefix + loaded.tokenizer.encode(r.sample))[:max_length] or [CLS_ID])}
+            for r in records]

@@ -24,23 +24,19 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
-def embeddings(model: Any, tokenizer: Any, records: list[Any], pooling: str, batch_size: int) -> Any:
+def embeddings(loaded: Any, records: list[Any], pooling: str, batch_size: int) -> Any:
     import torch
 
+    from polyseq.cli.checkpoint import model_items
     from polyseq.data.datasets import Collate
-    from polyseq.tokenizers.base import CLS_ID
     from polyseq.training.heads import pool
 
-    add_cls = model.task in ("classify", "regress")
-    max_length = int(model.hparams["data_info"].get("max_length", 512))
-    collate = Collate("classify", tokenizer.vocab_size)
+    collate = Collate("classify", loaded.tokenizer.vocab_size)  # pads and masks; no LM masking
     chunks = []
     with torch.no_grad():
         for start in range(0, len(records), batch_size):
-            items = [{"input_ids": torch.tensor((([CLS_ID] if add_cls else []) + tokenizer.encode(r.sample))[:max_length] or [CLS_ID])}
-                     for r in records[start : start + batch_size]]
-            batch = collate(items)
-            hidden = model.backbone(batch["input_ids"], batch["attention_mask"])
+            batch = collate(model_items(loaded, records[start : start + batch_size]))
+            hidden = loaded.model.backbone(batch["input_ids"], batch["attention_mask"])
             chunks.append(pool(hidden, batch["attention_mask"], pooling))
     return torch.cat(chunks).numpy()
 
@@ -72,12 +68,12 @@ def run(args: argparse.Namespace) -> int:
     from polyseq.cli.checkpoint import open_checkpoint, read_input
 
     loaded = open_checkpoint(args.ckpt)
-    model, info, tokenizer = loaded.model, loaded.info, loaded.tokenizer
+    model, info = loaded.model, loaded.info
     records = read_input(loaded.domain, args.input, "embed", args.reader_option)
     if not records:
         raise PolyseqError(f"{args.input}: no records to embed")
     pooling = args.pooling or model.hparams.get("pooling", "mean")
-    x = embeddings(model, tokenizer, records, pooling, args.batch_size)
+    x = embeddings(loaded, records, pooling, args.batch_size)
     ids = [r.meta.get("id", r.where) for r in records]
     targets = [r.target for r in records]
     args.out.parent.mkdir(parents=True, exist_ok=True)

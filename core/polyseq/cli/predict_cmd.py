@@ -28,11 +28,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
-
-    from polyseq.cli.checkpoint import open_checkpoint, read_input
+    from polyseq.cli.checkpoint import model_items, open_checkpoint, read_input
     from polyseq.data.datasets import Collate
-    from polyseq.tokenizers.base import CLS_ID
 
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
@@ -40,12 +37,10 @@ def run(args: argparse.Namespace) -> int:
     model, info, tokenizer = loaded.model, loaded.info, loaded.tokenizer
     records = read_input(loaded.domain, args.input, "predict", args.reader_option, args.strict)
     collate = Collate(model.task, tokenizer.vocab_size)
-    max_length = int(info.get("max_length", 512))
     rows = []
     for start in range(0, len(records), args.batch_size):
         chunk = records[start : start + args.batch_size]
-        items = [{"input_ids": torch.tensor(([CLS_ID] + tokenizer.encode(r.sample))[:max_length])} for r in chunk]
-        out = model.predict_outputs(collate(items))
+        out = model.predict_outputs(collate(model_items(loaded, chunk)))
         for record, values in zip(chunk, out.tolist(), strict=True):
             rows.append(_row(record, values, info))
     args.out.parent.mkdir(parents=True, exist_ok=True)
