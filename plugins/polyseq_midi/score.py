@@ -111,6 +111,14 @@ class Score:
         """Write the score as a Standard MIDI File (type 1)."""
         to_midi(self).save(str(path))
 
+    def __bytes__(self) -> bytes:
+        """The score as a Standard MIDI File: what bits-per-byte of a MIDI language model count."""
+        import io
+
+        buf = io.BytesIO()
+        to_midi(self).save(file=buf)
+        return buf.getvalue()
+
 
 def _time(event: tuple) -> int:
     return event[0]

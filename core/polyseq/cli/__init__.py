@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from polyseq import __version__
 from polyseq.errors import PolyseqError
 
-SUBCOMMANDS = ("plugins", "tokenize", "predict", "generate", "export", "embed", "datasets")
+SUBCOMMANDS = ("plugins", "tokenize", "predict", "generate", "export", "embed", "datasets", "compare")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,7 +21,7 @@ import numpy as np
 
 from polyseq.data import cache_root, write_atomically  # noqa: F401  (re-exported)
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: info.json records encode_seconds; MIDI samples count their bytes
 
 
 def file_signature(path: str | os.PathLike[str]) -> list[Any]:
@@ -46,7 +46,7 @@ class TokenArrays:
     offsets: np.ndarray
     targets: np.ndarray | None
     where: list[str]
-    n_bytes: int  # bytes of the original text samples (0 when samples are not text)
+    n_bytes: int  # bytes of the original samples (`module.sample_bytes`; 0 when unknown)
 
     @classmethod
     def from_sequences(

@@ -11,6 +11,7 @@ import glob
 import json
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -257,20 +258,23 @@ class SequenceDataModule(pl.LightningDataModule):
             raise ConfigError("the validation split is empty: give --data.val or a larger train set / val fraction")
         tok = self._make_tokenizer(records["train"])
         targets, target_info = self._targets(records)
-        tokens_per_byte = {}
+        tokens_per_byte, encode_seconds = {}, {}
         for split, recs in records.items():
             samples = [r.sample for r in recs]
             # a tokenizer may offer a vectorised `encode_array` (numpy ids, no Python int per token)
             encode_array = getattr(tok, "encode_array", None)
+            start = time.perf_counter()
             seqs = [encode_array(x) for x in samples] if encode_array else tok.encode_batch(samples)
-            n_bytes = sum(len(s.encode("utf-8")) for s in samples) if all(isinstance(s, str) for s in samples) else 0
+            encode_seconds[split] = round(time.perf_counter() - start, 4)
+            n_bytes = sample_bytes(samples)
             arrays = cache.TokenArrays.from_sequences(seqs, targets[split], [r.where for r in recs], n_bytes)
             arrays.save(folder, split)
             tokens_per_byte[split] = arrays.n_tokens / n_bytes if n_bytes else None
         info = {
             "domain": self.domain_name, "task": self.task, "splits": list(records),
             "tokenizer": tokenizer_to_dict(tok), "vocab_size": tok.vocab_size,
-            "counts": {s: len(r) for s, r in records.items()}, "tokens_per_byte": tokens_per_byte, **target_info,
+            "counts": {s: len(r) for s, r in records.items()}, "tokens_per_byte": tokens_per_byte,
+            "encode_seconds": encode_seconds, **target_info,
         }
         (folder / "info.json").write_text(json.dumps(info))
 
@@ -342,6 +346,23 @@ class SequenceDataModule(pl.LightningDataModule):
 
     def test_dataloader(self) -> DataLoader:
         return self._loader("test", shuffle=False)
+
+
+def sample_bytes(samples: list[Any]) -> int:
+    """Size of the samples as stored: UTF-8 text, raw bytes, or `bytes(sample)` for a sample that
+    defines it (a MIDI score: its standard MIDI file). 0 when a sample has no byte form; bits per
+    byte then stay unreported."""
+    total = 0
+    for s in samples:
+        if isinstance(s, str):
+            total += len(s.encode("utf-8"))
+        elif isinstance(s, (bytes, bytearray)):
+            total += len(s)
+        elif hasattr(type(s), "__bytes__"):
+            total += len(bytes(s))
+        else:
+            return 0
+    return total
 
 
 def _cuda() -> bool:

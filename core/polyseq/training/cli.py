@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.cli import LightningCLI
@@ -33,16 +34,18 @@ def default_checkpoint() -> ModelCheckpoint:
     )
 
 
-def run(argv: Sequence[str]) -> int:
+def build(argv: Sequence[str], run: bool = True, **trainer_defaults: Any) -> PolyseqCLI:
+    """The CLI over `argv`; with run=False the model, data and trainer are built but nothing runs."""
     import warnings
 
     warnings.filterwarnings("ignore", message="LightningCLI's args parameter is intended")
     # Lightning's "GPU available but not used" and litmodels tips are noise on a CPU default
     logging.getLogger("pytorch_lightning.utilities.rank_zero").setLevel(logging.WARNING)
-    PolyseqCLI(
+    return PolyseqCLI(
         SequenceModel,
         SequenceDataModule,
         args=list(argv),
+        run=run,
         parser_kwargs={"prog": "polyseq", "default_env": False},
         save_config_kwargs={"overwrite": True},
         trainer_defaults={
@@ -51,7 +54,12 @@ def run(argv: Sequence[str]) -> int:
             "callbacks": [default_checkpoint(), SampleMetrics()],
             "logger": {"class_path": "pytorch_lightning.loggers.CSVLogger", "init_args": {"save_dir": "runs"}},
             "gradient_clip_val": 1.0,
+            **trainer_defaults,
         },
         seed_everything_default=0,
     )
+
+
+def run(argv: Sequence[str]) -> int:
+    build(argv)
     return 0

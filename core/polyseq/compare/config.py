@@ -1,0 +1,279 @@
+"""A comparison config -> the grid of runs, each an ordinary `polyseq fit` config.
+
+```yaml
+name: compare_quick                 # default: the file's stem
+output: runs/compare_quick          # default: runs/compare/<name>
+seeds: [0, 1]                       # vary initialisation and dropout; splits stay fixed (data.seed)
+budget: {steps: 200, eval_every: 50}   # or {minutes: 1.5, eval_every: 50}: the same for every run
+defaults:                           # any `polyseq fit` keys, for every run
+  data: {max_length: 128, batch_size: 16}
+  model: {d_model: 64, n_layers: 2}
+backbones:                          # label -> --model keys
+  transformer: {backbone: transformer}
+  lstm: {backbone: rnn, backbone_options: {cell: lstm}}
+datasets:
+  - dataset: dna_motifs             # a catalog dataset (`polyseq datasets`) ...
+    task: classify
+    tokenizers:                     # label -> --data keys (`tokenizer` defaults to the label)
+      nucleotide: {}
+      kmer3: {tokenizer: kmer, tokenizer_options: {k: 3}}
+    data: {batch_size: 32}          # optional per-dataset --data / --model / --trainer keys
+  - name: my_genomes                # ... or your own files: a name and --data keys
+    task: lm
+    data: {domain: dna, train: genomes/*.fa}
+```
+
+Every problem in a config is reported at once, each naming its key (`datasets[2].tokenizers.kmer3`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from polyseq.errors import ConfigError, PolyseqError, unknown_name
+
+TOP_KEYS = ("name", "output", "seeds", "budget", "defaults", "backbones", "datasets", "notes")
+ENTRY_KEYS = ("dataset", "name", "task", "tokenizers", "data", "model", "trainer")
+SECTIONS = ("data", "model", "trainer")
+# keys the grid owns: a run's budget, seed, logging and checkpoints are the same for every run
+RESERVED = {"trainer": ("max_steps", "max_epochs", "max_time", "val_check_interval", "check_val_every_n_epoch",
+                        "logger", "callbacks", "default_root_dir", "log_every_n_steps")}
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What every run gets: `steps` optimiser steps, or `minutes` of wall-clock training."""
+
+    steps: int | None = None
+    minutes: float | None = None
+    eval_every: int = 50
+
+    def describe(self) -> str:
+        each = f"{self.steps} steps" if self.steps else f"{self.minutes:g} min"
+        return f"{each} per run, validation every {self.eval_every} steps"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One cell of the grid: a dataset with a task, a backbone, a tokenizer and a seed."""
+
+    run_id: str
+    dataset: str
+    domain: str
+    task: str
+    backbone: str
+    tokenizer: str
+    seed: int
+    fit: dict[str, Any] = field(hash=False, compare=False)  # the `polyseq fit` config, minus paths
+
+    @property
+    def digest(self) -> str:
+        """Changes whenever anything that shapes the run changes (not the output folder)."""
+        text = json.dumps(self.fit, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class CompareConfig:
+    path: Path
+    name: str
+    output: Path
+    seeds: list[int]
+    budget: Budget
+    runs: list[RunSpec]
+    notes: str = ""
+
+    def tokenizer_variants(self) -> list[RunSpec]:
+        """One run per (dataset, tokenizer): whose data config the tokenizer statistics use."""
+        seen: dict[tuple[str, str, str], RunSpec] = {}
+        for run in self.runs:
+            seen.setdefault((run.dataset, run.task, run.tokenizer), run)
+        return list(seen.values())
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.]+", "_", text).strip("_") or "x"
+
+
+def _merge(*parts: dict[str, Any] | None) -> dict[str, Any]:
+    """Section-wise merge: later parts win key by key inside data/model/trainer."""
+    out: dict[str, Any] = {s: {} for s in SECTIONS}
+    for part in parts:
+        for section, values in (part or {}).items():
+            out[section].update(values or {})
+    return out
+
+
+def _check_keys(where: str, values: Any, allowed: Sequence[str], problems: list[str]) -> dict[str, Any]:
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        problems.append(f"{where}: expected a mapping, got {type(values).__name__} {values!r}")
+        return {}
+    for key in values:
+        if key not in allowed:
+            problems.append(str(unknown_name("key", str(key), allowed, where=f" in {where}")))
+    return values
+
+
+def _fit_keys() -> dict[str, list[str]]:
+    import pytorch_lightning as pl
+
+    from polyseq.data.module import SequenceDataModule
+    from polyseq.training.module import SequenceModel
+
+    def names(fn: Any) -> list[str]:
+        return [p for p in inspect.signature(fn).parameters if p not in ("self", "data_info")]
+
+    return {"data": names(SequenceDataModule.__init__), "model": names(SequenceModel.__init__),
+            "trainer": names(pl.Trainer.__init__)}
+
+
+def _check_sections(where: str, values: Any, problems: list[str], keys: dict[str, list[str]]) -> dict[str, Any]:
+    """Validate {data: .., model: .., trainer: ..} against the signatures `polyseq fit` is built from."""
+    values = _check_keys(where, values, SECTIONS, problems)
+    for section, section_values in values.items():
+        if section not in keys:
+            continue
+        checked = _check_keys(f"{where}.{section}", section_values, keys[section], problems)
+        for key in checked:
+            if key in RESERVED.get(section, ()):
+                problems.append(f"{where}.{section}.{key}: set by the comparison (budget, logging, checkpoints); "
+                                "use budget: {steps|minutes, eval_every} instead")
+    return values
+
+
+def _budget(raw: Any, problems: list[str]) -> Budget:
+    raw = _check_keys("budget", raw, ("steps", "minutes", "eval_every"), problems)
+    steps, minutes = raw.get("steps"), raw.get("minutes")
+    if (steps is None) == (minutes is None):
+        problems.append(f"budget: give exactly one of steps or minutes (got {raw or 'none'})")
+        return Budget(steps=1)
+    if steps is not None and (not isinstance(steps, int) or steps < 1):
+        problems.append(f"budget.steps: expected a positive integer, got {steps!r}")
+        steps = 1
+    if minutes is not None and (not isinstance(minutes, (int, float)) or minutes <= 0):
+        problems.append(f"budget.minutes: expected a positive number, got {minutes!r}")
+        minutes = 1.0
+    default_every = max(1, (steps or 250) // 5)
+    every = raw.get("eval_every", default_every)
+    if not isinstance(every, int) or every < 1:
+        problems.append(f"budget.eval_every: expected a positive integer (steps), got {every!r}")
+        every = default_every
+    return Budget(steps=steps, minutes=float(minutes) if minutes is not None else None, eval_every=min(every, steps or every))
+
+
+def _tokenizers(where: str, raw: Any, domain: Any, problems: list[str]) -> dict[str, dict[str, Any]]:
+    """label -> --data keys. A list of names is shorthand for {name: {}}; none: the domain's default."""
+    if raw is None:
+        return {domain.default_tokenizer: {}} if domain is not None else {"default": {}}
+    if isinstance(raw, list):
+        raw = {str(name): {} for name in raw}
+    if not isinstance(raw, dict) or not raw:
+        problems.append(f"{where}: expected a list of tokenizer names or a mapping label -> data keys, got {raw!r}")
+        return {}
+    out = {}
+    for label, values in raw.items():
+        values = dict(_check_keys(f"{where}.{label}", values or {}, ("tokenizer", "tokenizer_options", "vocab_size",
+                                                                     "tokenizer_file"), problems))
+        if "tokenizer_file" not in values:
+            values.setdefault("tokenizer", str(label))
+            if domain is not None:
+                try:
+                    domain.tokenizer_class(values["tokenizer"])  # the domain's own, or a cross-domain one (bytes)
+                except PolyseqError as e:
+                    problems.append(f"{where}.{label}: {e}")
+        out[str(label)] = values
+    return out
+
+
+def load_config(path: str | Path, *, output: str | None = None, steps: int | None = None,
+                minutes: float | None = None, seeds: Sequence[int] | None = None) -> CompareConfig:
+    """Read and check a comparison config; the keyword arguments override its keys (the CLI's flags)."""
+    import yaml
+
+    from polyseq import get_domain
+    from polyseq.catalog import get_dataset
+
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such comparison config") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML ({e})") from None
+    problems: list[str] = []
+    raw = _check_keys(str(path), raw, TOP_KEYS, problems)
+    if steps is not None or minutes is not None:
+        budget_raw = {k: v for k, v in (raw.get("budget") or {}).items() if k == "eval_every"}
+        budget_raw.update({"steps": steps} if steps is not None else {"minutes": minutes})
+        if steps is not None:
+            budget_raw["eval_every"] = min(budget_raw.get("eval_every", steps), steps)
+        raw["budget"] = budget_raw
+    budget = _budget(raw.get("budget"), problems)
+    seeds = list(seeds if seeds is not None else raw.get("seeds", [0]))
+    if not seeds or not all(isinstance(s, int) for s in seeds):
+        problems.append(f"seeds: expected a list of integers, got {seeds!r}")
+        seeds = [0]
+    keys = _fit_keys()
+    defaults = _check_sections("defaults", raw.get("defaults"), problems, keys)
+    backbones = raw.get("backbones") or {"transformer": {}}
+    if not isinstance(backbones, dict):
+        problems.append(f"backbones: expected a mapping label -> model keys, got {backbones!r}")
+        backbones = {}
+    for label, values in backbones.items():
+        _check_sections(f"backbones.{label}", {"model": values or {}}, problems, keys)
+    entries = raw.get("datasets")
+    if not isinstance(entries, list) or not entries:
+        problems.append("datasets: expected a non-empty list of {dataset: NAME, task: TASK, ...} entries")
+        entries = []
+    runs: list[RunSpec] = []
+    for i, entry in enumerate(entries):
+        where = f"datasets[{i}]"
+        entry = _check_keys(where, entry, ENTRY_KEYS, problems)
+        sections = _check_sections(where, {s: entry[s] for s in SECTIONS if s in entry}, problems, keys)
+        task = entry.get("task")
+        if task is None:
+            problems.append(f"{where}: needs task (lm, mlm, classify or regress)")
+        dataset_name, domain = entry.get("dataset"), None
+        data = dict(sections.get("data") or {})
+        try:
+            if dataset_name is not None:
+                dataset = get_dataset(dataset_name)
+                if task is not None:
+                    dataset.task(task)  # an unknown task for the dataset names the ones it has
+                domain = get_domain(dataset.domain)
+                data.update(dataset=dataset_name)
+            elif entry.get("name") and data.get("domain"):
+                domain, dataset_name = get_domain(data["domain"]), entry["name"]
+            else:
+                problems.append(f"{where}: needs dataset: NAME (`polyseq datasets`), or name: LABEL with data: {{domain, train}}")
+        except PolyseqError as e:
+            problems.append(f"{where}: {e}")
+        tokenizers = _tokenizers(f"{where}.tokenizers", entry.get("tokenizers"), domain, problems)
+        label = _slug(str(entry.get("name") or dataset_name))
+        for backbone, model in backbones.items():
+            for tok_label, tok_data in tokenizers.items():
+                for seed in seeds:
+                    fit = _merge(defaults, {"model": model or {}}, sections,
+                                 {"data": {**data, "task": task, **tok_data}})
+                    fit["seed_everything"] = seed
+                    run_id = "-".join([label, str(task), _slug(str(backbone)), _slug(tok_label), f"s{seed}"])
+                    runs.append(RunSpec(run_id, str(dataset_name), domain.name if domain else "?", str(task),
+                                        str(backbone), tok_label, seed, fit))
+    ids = [r.run_id for r in runs]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        problems.append(f"datasets: two entries give the same run id(s) {duplicates}; add name: LABEL to one of them")
+    if problems:
+        raise ConfigError([f"{path}: {len(problems)} problem(s):", *(f"  - {p}" for p in problems)])
+    name = str(raw.get("name") or path.stem)
+    out = Path(output or raw.get("output") or Path("runs") / "compare" / name)
+    return CompareConfig(path, name, out, seeds, budget, runs, str(raw.get("notes") or ""))

@@ -1,0 +1,271 @@
+"""Run the grid: each cell an ordinary `polyseq fit`, in its own folder, skipped once finished.
+
+Layout of the output folder:
+
+    runs/<run_id>/fit.yaml         the run's `polyseq fit` config (`polyseq fit --config` repeats it)
+    runs/<run_id>/metrics.csv      Lightning's CSV log: the learning curve and the final validation
+    runs/<run_id>/checkpoints/     last.ckpt (the final weights) and the best on val/loss
+    runs/<run_id>/result.json      written last, atomically: the run is finished
+    results.csv                    one row per run, rewritten atomically after every run
+
+A run folder without result.json (killed midway), or whose result was made from a different
+config, is removed and the run starts again from step 0; a finished run is never redone.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytorch_lightning as pl
+
+from polyseq.compare.config import CompareConfig, RunSpec
+
+log = logging.getLogger("polyseq.compare")
+FIXED_COLUMNS = ("run_id", "dataset", "domain", "task", "backbone", "tokenizer", "seed", "status", "params",
+                 "vocab_size", "steps", "tokens", "train_time_s", "tokens_per_s", "val_loss")
+
+
+class RunMeter(pl.Callback):
+    """Training tokens (non-padding) and training wall time, validation time excluded."""
+
+    def __init__(self) -> None:
+        self.tokens = 0
+        self.train_s = 0.0
+        self._start = 0.0
+        self._val_start = 0.0
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: Any) -> None:
+        self._start = time.perf_counter()
+
+    def on_validation_start(self, trainer: pl.Trainer, pl_module: Any) -> None:
+        self._val_start = time.perf_counter()
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: Any) -> None:
+        if trainer.training:
+            self._start += time.perf_counter() - self._val_start
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
+        mask = batch.get("attention_mask")
+        self.tokens += int(mask.sum()) if mask is not None else batch["input_ids"].numel()
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: Any) -> None:
+        self.train_s = time.perf_counter() - self._start
+
+
+def run_dir(cfg: CompareConfig, spec: RunSpec) -> Path:
+    return cfg.output / "runs" / spec.run_id
+
+
+def read_result(cfg: CompareConfig, spec: RunSpec) -> dict[str, Any] | None:
+    """The run's result if it finished with this very config, else None."""
+    path = run_dir(cfg, spec) / "result.json"
+    if not path.exists():
+        return None
+    result = json.loads(path.read_text())
+    return result if result.get("digest") == spec.digest else None
+
+
+def fit_config(cfg: CompareConfig, spec: RunSpec, folder: Path) -> dict[str, Any]:
+    """The run's `polyseq fit` config: its cell of the grid plus the budget, logging and checkpoints."""
+    fit = copy.deepcopy(spec.fit)
+    budget = cfg.budget
+    trainer = fit["trainer"]
+    trainer.setdefault("num_sanity_val_steps", 0)  # the grid validates often enough
+    trainer.update(
+        max_steps=budget.steps or -1, max_epochs=-1, val_check_interval=budget.eval_every, check_val_every_n_epoch=None,
+        log_every_n_steps=max(1, budget.eval_every // 5), default_root_dir=str(folder),
+        logger={"class_path": "pytorch_lightning.loggers.CSVLogger",
+                "init_args": {"save_dir": str(folder), "name": "", "version": ""}},  # checkpoints/ beside metrics.csv
+    )
+    if budget.minutes:
+        trainer["max_time"] = {"seconds": round(budget.minutes * 60)}
+    return fit
+
+
+def learning_curve(metrics_csv: Path, tokens_per_step: float) -> list[dict[str, Any]]:
+    """Lightning's metrics.csv -> points {step, tokens, train_loss, val_loss} in step order."""
+    points = []
+    with open(metrics_csv, newline="") as f:
+        for row in csv.DictReader(f):
+            train, val = row.get("train/loss_step") or None, row.get("val/loss") or None
+            if train is None and val is None:
+                continue
+            step = int(row["step"])
+            points.append({"step": step, "tokens": round(step * tokens_per_step),
+                           "train_loss": float(train) if train else None, "val_loss": float(val) if val else None})
+    return points
+
+
+def run_one(cfg: CompareConfig, spec: RunSpec, progress_bar: bool = True) -> dict[str, Any]:
+    """Train and validate one cell from step 0; returns (and writes) its result."""
+    import yaml
+
+    from polyseq.training.callbacks import SampleMetrics
+    from polyseq.training.cli import build, default_checkpoint
+
+    folder = run_dir(cfg, spec)
+    if folder.exists():
+        shutil.rmtree(folder)  # a half-finished or outdated run restarts cleanly
+    folder.mkdir(parents=True)
+    # the folder holds fit.yaml, written here; Lightning would warn that it "is not empty"
+    warnings.filterwarnings("ignore", message="Experiment logs directory .* exists and is not empty")
+    fit = fit_config(cfg, spec, folder)
+    (folder / "fit.yaml").write_text(f"# {spec.run_id}: one run of `polyseq compare {cfg.path}`\n"
+                                     + yaml.safe_dump(fit, sort_keys=False))
+    # `fit`'s own checkpointing; generated samples are judged once, on the final weights, not at every validation
+    cli = build(["--config", str(folder / "fit.yaml"), f"--trainer.enable_progress_bar={progress_bar}"], run=False,
+                callbacks=[default_checkpoint()])
+    trainer, model, data = cli.trainer, cli.model, cli.datamodule
+    meter = RunMeter()
+    trainer.callbacks.append(meter)
+    trainer.fit(model, datamodule=data)
+    if model.task == "lm":
+        trainer.callbacks.append(SampleMetrics())
+    final = trainer.validate(model, datamodule=data, verbose=False)[0]
+    row: dict[str, Any] = {
+        "run_id": spec.run_id, "dataset": spec.dataset, "domain": spec.domain, "task": spec.task,
+        "backbone": spec.backbone, "tokenizer": spec.tokenizer, "seed": spec.seed, "status": "finished",
+        "params": sum(p.numel() for p in model.parameters()), "vocab_size": int(model.hparams["data_info"]["vocab_size"]),
+        "steps": trainer.global_step, "tokens": meter.tokens, "train_time_s": round(meter.train_s, 3),
+        "tokens_per_s": round(meter.tokens / meter.train_s, 1) if meter.train_s else None,
+    }
+    row.update({"val_" + k.split("/", 1)[1]: float(v) for k, v in sorted(final.items()) if k.startswith("val/")})
+    curve = learning_curve(folder / "metrics.csv", meter.tokens / max(1, trainer.global_step))
+    result = {"digest": spec.digest, "row": row, "curve": curve, "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    write_json(folder / "result.json", result)
+    return result
+
+
+def write_json(path: Path, value: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(value, indent=1))
+    os.replace(tmp, path)
+
+
+def failed_result(spec: RunSpec, error: BaseException) -> dict[str, Any]:
+    message = f"{type(error).__name__}: {error}".strip()
+    row = {"run_id": spec.run_id, "dataset": spec.dataset, "domain": spec.domain, "task": spec.task,
+           "backbone": spec.backbone, "tokenizer": spec.tokenizer, "seed": spec.seed, "status": "failed",
+           "error": message.splitlines()[0] if message else type(error).__name__}
+    return {"digest": spec.digest, "row": row, "curve": []}
+
+
+def write_results_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    """One row per run in grid order; written under a temporary name, so never half a file."""
+    extra = sorted({k for r in rows for k in r} - set(FIXED_COLUMNS) - {"error"})
+    columns = [*FIXED_COLUMNS, *extra, "error"]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, columns, extrasaction="raise", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(buf.getvalue())
+    os.replace(tmp, path)
+
+
+def collect_rows(cfg: CompareConfig, results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The row of every run of the grid that has a result (this invocation's or an earlier one's)."""
+    rows = []
+    for spec in cfg.runs:
+        result = results.get(spec.run_id) or read_result(cfg, spec)
+        if result is not None:
+            rows.append(result["row"])
+    return rows
+
+
+def run_grid(cfg: CompareConfig, specs: Sequence[RunSpec], *, jobs: int = 1, child_argv: Sequence[str] = (),
+             say: Callable[[str], None] = print) -> dict[str, dict[str, Any]]:
+    """Run every unfinished spec (in this process, or `jobs` child processes); results by run_id."""
+    results: dict[str, dict[str, Any]] = {}
+    pending = []
+    for spec in specs:
+        done = read_result(cfg, spec)
+        if done is not None:
+            results[spec.run_id] = done
+        else:
+            pending.append(spec)
+    n, skipped = len(specs), len(specs) - len(pending)
+    if skipped:
+        say(f"{skipped} of {n} run(s) already finished in {cfg.output / 'runs'}: skipped")
+
+    def finished(spec: RunSpec, result: dict[str, Any], seconds: float) -> None:
+        results[spec.run_id] = result
+        write_results_csv(cfg.output / "results.csv", collect_rows(cfg, results))
+        row = result["row"]
+        outcome = row.get("error") or ", ".join(f"{k} {row[k]:.4g}" for k in row if k.startswith("val_")
+                                                and isinstance(row[k], float))[:160]
+        say(f"[{len(results)}/{n}] {spec.run_id} {row['status']} in {seconds:.0f} s: {outcome}")
+
+    if jobs <= 1:
+        for i, spec in enumerate(pending, 1):
+            say(f"[run {skipped + i}/{n}] {spec.run_id}")
+            start = time.perf_counter()
+            try:
+                result = run_one(cfg, spec)
+            except Exception as e:  # one broken cell must not stop the grid; its traceback is kept
+                run_dir(cfg, spec).mkdir(parents=True, exist_ok=True)
+                (run_dir(cfg, spec) / "error.txt").write_text(traceback.format_exc())
+                result = failed_result(spec, e)
+            finished(spec, result, time.perf_counter() - start)
+    else:
+        _run_children(cfg, pending, jobs, child_argv, finished, say)
+    return results
+
+
+def _gpu_count() -> int:
+    import torch
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def _run_children(cfg: CompareConfig, pending: Sequence[RunSpec], jobs: int, child_argv: Sequence[str],
+                  finished: Callable[[RunSpec, dict[str, Any], float], None], say: Callable[[str], None]) -> None:
+    """`jobs` runs at a time, each `polyseq compare --run-one ID` in its own process: one GPU each
+    when there are GPUs, else an equal share of the CPU threads."""
+    gpus = _gpu_count()
+    slots = list(range(jobs))
+    queue = list(pending)
+    running: dict[subprocess.Popen, tuple[RunSpec, int, float, Any]] = {}
+    try:
+        while queue or running:
+            while queue and slots:
+                spec, slot = queue.pop(0), slots.pop(0)
+                env = dict(os.environ)
+                if gpus:
+                    env["CUDA_VISIBLE_DEVICES"] = str(slot % gpus)
+                else:
+                    env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // jobs))
+                folder = run_dir(cfg, spec)
+                folder.parent.mkdir(parents=True, exist_ok=True)
+                out = open(folder.parent / f"{spec.run_id}.log", "w")
+                cmd = [sys.executable, "-m", "polyseq", "compare", str(cfg.path), *child_argv, "--run-one", spec.run_id]
+                running[subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)] = (spec, slot, time.perf_counter(), out)
+                say(f"[started] {spec.run_id} (log: {out.name})")
+            time.sleep(0.2)
+            for proc in [p for p in running if p.poll() is not None]:
+                spec, slot, start, out = running.pop(proc)
+                out.close()
+                slots.append(slot)
+                result = read_result(cfg, spec)
+                if result is None:
+                    tail = Path(out.name).read_text(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
+                    result = failed_result(spec, RuntimeError(f"exit status {proc.returncode}: {tail[0]} (log: {out.name})"))
+                finished(spec, result, time.perf_counter() - start)
+    finally:
+        for proc in running:
+            proc.terminate()
+
