@@ -206,6 +206,17 @@ def test_a_failing_run_is_reported_and_retried_while_the_others_finish(tmp_path,
     assert "1 of 2 run(s) already finished" in capsys.readouterr().err  # the failed one ran again
 
 
+def test_a_minutes_budget_is_wall_clock_time_for_each_run(tmp_path):
+    config = {**TINY, "budget": {"minutes": 0.05, "eval_every": 5}, "backbones": {"transformer": {}},
+              "datasets": [TINY["datasets"][0]]}
+    path = write_config(tmp_path, config)
+    assert main(["compare", str(path), "--output", str(tmp_path / "out")]) == 0
+    row = read_csv(tmp_path / "out" / "results.csv")[0]
+    fit = yaml.safe_load((tmp_path / "out" / "runs" / row["run_id"] / "fit.yaml").read_text())
+    assert fit["trainer"]["max_time"] == {"seconds": 3} and fit["trainer"]["max_steps"] == -1
+    assert row["status"] == "finished" and int(row["steps"]) > 0 and row["val_acc"]
+
+
 # ---- killed midway, and runs in child processes ------------------------------------------------
 
 

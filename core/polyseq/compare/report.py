@@ -241,8 +241,9 @@ def _tokenizer_section(tokenizers: list[Row]) -> list[str]:
         body.append([str(t.get("dataset")), str(t.get("tokenizer")), _num(value(t, "vocab_size"), 0),
                      _num(value(t, "tokens_per_byte"), 3), _num(value(t, "len_mean"), 1), *qs,
                      _num(value(t, "encode_s"), 2)])
-    note = ("Token counts per record of the train split. — means not measured: tokens/byte where the samples"
-            " have no byte count, encode time where the tokenized split came from the cache.")
+    note = ("Token counts per record of the train split; encode time: tokenizing the train split when it was"
+            " first prepared (kept with the token cache). — means not measured: tokens/byte where the samples"
+            " have no byte form, encode time for a cache prepared by an older polyseq.")
     return ["## Tokenizers", "", note, "", *_table(header, body)]
 
 

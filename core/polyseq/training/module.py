@@ -212,8 +212,13 @@ class SequenceModel(pl.LightningModule):
         hp = self.hparams
         optimizer = build_adamw(self, hp["lr"], hp["weight_decay"], device_type=self.device.type,
                                 lr_ratios={"backbone.": hp.get("backbone_lr_ratio", 1.0)})
-        total = max(1, int(self.trainer.estimated_stepping_batches)) if self._trainer is not None else 1000
-        scheduler = warmup_cosine(optimizer, min(hp["warmup_steps"], total // 10 + 1), total, hp["min_lr_ratio"])
+        total: int | None = 1000
+        if self._trainer is not None:
+            estimated = self.trainer.estimated_stepping_batches
+            # bounded by --trainer.max_time only: no step count to decay over
+            total = max(1, int(estimated)) if math.isfinite(estimated) else None
+        warmup = hp["warmup_steps"] if total is None else min(hp["warmup_steps"], total // 10 + 1)
+        scheduler = warmup_cosine(optimizer, warmup, total, hp["min_lr_ratio"])
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
 

@@ -31,13 +31,18 @@ def build_adamw(
 
 
 def warmup_cosine(
-    optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int, min_ratio: float = 0.1
+    optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int | None, min_ratio: float = 0.1
 ) -> torch.optim.lr_scheduler.LambdaLR:
-    """Learning-rate factor: linear 0 -> 1 over `warmup_steps`, then cosine down to `min_ratio` at `total_steps`."""
+    """Learning-rate factor: linear 0 -> 1 over `warmup_steps`, then cosine down to `min_ratio` at `total_steps`.
+
+    `total_steps=None` (a run bounded by time, whose length is unknown): constant after warmup.
+    """
 
     def factor(step: int) -> float:
         if step < warmup_steps:
             return (step + 1) / max(1, warmup_steps)
+        if total_steps is None:
+            return 1.0
         progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
         return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
