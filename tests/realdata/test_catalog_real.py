@@ -1,7 +1,7 @@
 """Opt-in: every downloadable catalog dataset resolves from the mirror, verifies, and reads.
 
 Run with `POLYSEQ_DATA_MIRROR=../shared/data pytest -m realdata tests/realdata`; without the
-variable the `data_mirror` fixture skips and says why. Nothing is downloaded (POLYSEQ_OFFLINE=1).
+variable the `data_mirror` fixture fails and says what to set. Nothing is downloaded (POLYSEQ_OFFLINE=1).
 """
 
 from __future__ import annotations

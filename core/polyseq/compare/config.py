@@ -214,8 +214,6 @@ def load_config(path: str | Path, *, output: str | None = None, steps: int | Non
     if steps is not None or minutes is not None:
         budget_raw = {k: v for k, v in (raw.get("budget") or {}).items() if k == "eval_every"}
         budget_raw.update({"steps": steps} if steps is not None else {"minutes": minutes})
-        if steps is not None:
-            budget_raw["eval_every"] = min(budget_raw.get("eval_every", steps), steps)
         raw["budget"] = budget_raw
     budget = _budget(raw.get("budget"), problems)
     seeds = list(seeds if seeds is not None else raw.get("seeds", [0]))

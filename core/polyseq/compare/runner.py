@@ -33,6 +33,7 @@ from typing import Any
 import pytorch_lightning as pl
 
 from polyseq.compare.config import CompareConfig, RunSpec
+from polyseq.data import write_text_atomically
 
 log = logging.getLogger("polyseq.compare")
 FIXED_COLUMNS = ("run_id", "dataset", "domain", "task", "backbone", "tokenizer", "seed", "status", "params",
@@ -44,6 +45,7 @@ class RunMeter(pl.Callback):
 
     def __init__(self) -> None:
         self.tokens = 0
+        self._count: Any = 0  # a device tensor once counted: no host sync per step
         self.train_s = 0.0
         self._start = 0.0
         self._val_start = 0.0
@@ -60,10 +62,11 @@ class RunMeter(pl.Callback):
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
         mask = batch.get("attention_mask")
-        self.tokens += int(mask.sum()) if mask is not None else batch["input_ids"].numel()
+        self._count = self._count + (mask.sum() if mask is not None else batch["input_ids"].numel())
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: Any) -> None:
         self.train_s = time.perf_counter() - self._start
+        self.tokens = int(self._count)
 
 
 def run_dir(cfg: CompareConfig, spec: RunSpec) -> Path:
@@ -151,9 +154,16 @@ def run_one(cfg: CompareConfig, spec: RunSpec, progress_bar: bool = True) -> dic
 
 
 def write_json(path: Path, value: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(value, indent=1))
-    os.replace(tmp, path)
+    write_text_atomically(path, json.dumps(value, indent=1))
+
+
+def write_csv(path: Path, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
+    """A whole CSV or none: written under a temporary name, then renamed."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, columns, extrasaction="raise", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text_atomically(path, buf.getvalue())
 
 
 def failed_result(spec: RunSpec, error: BaseException) -> dict[str, Any]:
@@ -165,16 +175,9 @@ def failed_result(spec: RunSpec, error: BaseException) -> dict[str, Any]:
 
 
 def write_results_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
-    """One row per run in grid order; written under a temporary name, so never half a file."""
+    """One row per run in grid order: fixed columns, then every metric any run logged, then error."""
     extra = sorted({k for r in rows for k in r} - set(FIXED_COLUMNS) - {"error"})
-    columns = [*FIXED_COLUMNS, *extra, "error"]
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, columns, extrasaction="raise", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(buf.getvalue())
-    os.replace(tmp, path)
+    write_csv(path, [*FIXED_COLUMNS, *extra, "error"], rows)
 
 
 def collect_rows(cfg: CompareConfig, results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:

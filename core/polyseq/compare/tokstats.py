@@ -6,10 +6,7 @@ models saw; preparing is what `fit` would do first anyway, and a second look cos
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -42,10 +39,6 @@ def tokenizer_stats(spec: RunSpec) -> dict[str, Any]:
 
 
 def write_tokenizers_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({**r, "len_q": json.dumps(r["len_q"])} for r in rows)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(buf.getvalue())
-    os.replace(tmp, path)
+    from polyseq.compare.runner import write_csv
+
+    write_csv(path, COLUMNS, [{**r, "len_q": json.dumps(r["len_q"])} for r in rows])

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -46,17 +45,9 @@ def tokenizer_to_dict(tokenizer: Any) -> dict[str, Any]:
 
 def save_tokenizer(tokenizer: Any, path: str | os.PathLike[str]) -> None:
     """Write the tokenizer's JSON atomically (a crash never leaves a half-written file)."""
-    path = Path(path)
-    text = json.dumps(tokenizer_to_dict(tokenizer), ensure_ascii=False, indent=1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from polyseq.data import write_text_atomically
+
+    write_text_atomically(path, json.dumps(tokenizer_to_dict(tokenizer), ensure_ascii=False, indent=1))
 
 
 def tokenizer_from_dict(data: Any, source: str = "<dict>", registry: Any = None) -> Any:
