@@ -19,6 +19,7 @@ with both changes MIDI bits/byte fell from 1.45 to 0.62, text from 4.61 to 3.98)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import torch
@@ -68,6 +69,11 @@ def _pos_int(v: object) -> bool:
 
 class RNN(nn.Module):
     config_class = RNNConfig
+    modes = ("causal", "bidirectional")
+
+    @classmethod
+    def default_options(cls, mode: str, max_length: int) -> dict[str, object]:
+        return {"bidirectional": mode == "bidirectional"}  # an encoder reads both ways
 
     def __init__(self, config: RNNConfig):
         super().__init__()
@@ -88,6 +94,15 @@ class RNN(nn.Module):
 
     def num_parameters(self, trainable_only: bool = False) -> int:
         return count_parameters(self, trainable_only)
+
+    def embedding_parameters(self) -> list[nn.Parameter]:
+        return list(self.token_embedding.parameters())
+
+    def layer_parameters(self) -> list[list[nn.Parameter]]:
+        """nn.LSTM/GRU holds every layer; its weights end in `_l<k>` (and `_l<k>_reverse`)."""
+        by_layer = [[p for name, p in self.rnn.named_parameters() if re.search(rf"_l{k}(_reverse)?$", name)]
+                    for k in range(self.config.n_layers)]
+        return by_layer  # the output projection and norm belong to no layer: never frozen by `layers`
 
     def forward(self, ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
         """ids (B, T), attention_mask (B, T) True = real token, right-padded (None: no padding) -> (B, T, C)."""

@@ -14,7 +14,7 @@ right padding give the same hidden states); and `step` decodes incrementally wit
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -230,6 +230,16 @@ def build_attention_mask(key_mask: torch.Tensor, start: int, n_queries: int, cau
 
 class Transformer(nn.Module):
     config_class = TransformerConfig
+    modes = ("causal", "bidirectional")
+
+    @classmethod
+    def default_options(cls, mode: str, max_length: int) -> dict[str, object]:
+        return {"max_len": max(1024, max_length + 1)}
+
+    @staticmethod
+    def adapt_config(config: TransformerConfig, mode: str) -> TransformerConfig:
+        """Encoder and decoder differ only in the attention mask: the same weights serve either."""
+        return replace(config, causal=mode != "bidirectional")
 
     def __init__(self, config: TransformerConfig):
         super().__init__()
@@ -259,6 +269,12 @@ class Transformer(nn.Module):
 
     def num_parameters(self, trainable_only: bool = False) -> int:
         return count_parameters(self, trainable_only)
+
+    def embedding_parameters(self) -> list[nn.Parameter]:
+        return [*self.token_embedding.parameters(), *(self.position.parameters() if self.position else [])]
+
+    def layer_parameters(self) -> list[list[nn.Parameter]]:
+        return [list(block.parameters()) for block in self.blocks]
 
     def forward(self, ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
         """ids (B, T), attention_mask (B, T) True = real token -> hidden (B, T, C).
