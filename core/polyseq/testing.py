@@ -27,9 +27,10 @@ from typing import Any, ClassVar
 
 import pytest
 
-from polyseq.errors import PolyseqError, ReaderError
+from polyseq.errors import ConfigError, PolyseqError, ReaderError
 from polyseq.records import ReadReport
 from polyseq.tokenizers.base import SKIPPED_ON_DECODE, SPECIAL_IDS, SPECIAL_TOKENS, UNK_ID
+from polyseq.tokenizers.offsets import offset_problems
 
 _MISSING = object()
 
@@ -47,6 +48,20 @@ def prepare_tokenizer(tokenizer: Any, samples: list[Any], vocab_size: int | None
         else:
             tokenizer.train(samples, vocab_size=vocab_size)
     return tokenizer
+
+
+def covered_text(sample: str, spans: list[tuple[int, int]]) -> str:
+    """The characters `spans` cover, in order, each once: what a tokenizer whose tokens partition
+    its input kept of `sample`. Consecutive equal spans (the bytes of one character) count once;
+    fails if two different spans overlap, which a partitioning tokenizer never gives."""
+    out, end = [], 0
+    for j, (s, e) in enumerate(spans):
+        if j and (s, e) == spans[j - 1]:
+            continue
+        assert s >= end, f"span #{j} {(s, e)} overlaps the span before it, which ends at {end}"
+        out.append(sample[s:e])
+        end = e
+    return "".join(out)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -171,6 +186,22 @@ class TokenizerChecks:
             f"{tokenizer.type_name}: {_show(unknown_sample)} neither round-trips nor maps to <unk>: "
             "unknown symbols were silently changed"
         )
+
+    def test_offsets(self, tokenizer: Any, samples: list[Any]) -> None:
+        encode_with_offsets = getattr(tokenizer, "encode_with_offsets", None)
+        if encode_with_offsets is None:
+            return  # offsets are optional (see polyseq.tokenizers.base.TokenizerWithOffsets)
+        for i, sample in enumerate(samples):
+            try:
+                ids, spans = encode_with_offsets(sample)
+            except ConfigError:
+                return  # the tokenizer's options rule offsets out, and it says which: an accepted answer
+            assert ids == self._encode(tokenizer, sample, i), (
+                f"{tokenizer.type_name}: encode_with_offsets gave ids {_show(ids)} for sample #{i}, "
+                f"encode gave {_show(tokenizer.encode(sample))}"
+            )
+            problems = offset_problems(len(sample), ids, spans)
+            assert not problems, f"{tokenizer.type_name}: bad offsets for sample #{i} {_show(sample)}: {problems}"
 
 
 # ------------------------------------------------------------------------------------------------

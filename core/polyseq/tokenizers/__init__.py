@@ -13,11 +13,14 @@ from polyseq.tokenizers.base import (
     UNK_ID,
     Tokenizer,
     TokenizerMixin,
+    TokenizerWithOffsets,
     Vocab,
 )
+from polyseq.tokenizers.offsets import token_offsets
 from polyseq.tokenizers.serialization import load_tokenizer, save_tokenizer
 
 __all__ = [
     "BOS_ID", "CLS_ID", "EOS_ID", "MASK_ID", "N_SPECIAL", "PAD_ID", "SEP_ID", "SPECIAL_IDS", "SPECIAL_TOKENS",
-    "UNK_ID", "Tokenizer", "TokenizerMixin", "Vocab", "load_tokenizer", "save_tokenizer",
+    "UNK_ID", "Tokenizer", "TokenizerMixin", "TokenizerWithOffsets", "Vocab", "load_tokenizer", "save_tokenizer",
+    "token_offsets",
 ]

@@ -10,6 +10,9 @@ and stop without asking which tokenizer it has: <pad>=0 <unk>=1 <bos>=2 <eos>=3 
 <sep>=6. `encode` returns the sample's own tokens only; the engine adds <bos>/<eos>/<cls> as the
 task needs. `decode` drops every special token except <unk>, which decodes to the tokenizer's
 `unk_text`.
+
+A tokenizer may also say where each token came from: `encode_with_offsets` (the contract is in
+`TokenizerWithOffsets`; `polyseq.tokenizers.offsets.token_offsets` is how the engine asks).
 """
 
 from __future__ import annotations
@@ -63,6 +66,34 @@ class Tokenizer(Protocol):
     def from_config(cls, config: Mapping[str, Any]) -> Tokenizer: ...
 
     def save(self, path: Any) -> None: ...
+
+
+@runtime_checkable
+class TokenizerWithOffsets(Tokenizer, Protocol):
+    """A tokenizer that also gives token offsets, as Hugging Face tokenizers' `Encoding.offsets`.
+
+    `encode_with_offsets` is optional: a tokenizer whose tokens have no place in the sample
+    leaves it out (the MIDI schemes order tokens by time, not by the score's notes; SELFIES
+    symbols re-encode the molecule graph), and one whose options rule offsets out raises
+    `ConfigError` from it saying which option (`canonical=True` SMILES tokenizers).
+    """
+
+    def encode_with_offsets(self, sample: Any) -> tuple[list[int], list[tuple[int, int]]]:
+        """The ids `encode(sample)` returns, and for each id a half-open span (start, end) of the sample.
+
+        Spans index the sample *as given* to `encode`, before any normalisation, in sample
+        positions: characters for strings (a token of part of a character - a UTF-8 byte - gets
+        the whole character's span); a tokenizer of other samples documents what its positions
+        are. The rules (`offsets.offset_problems` checks them):
+
+        - 0 <= start <= end <= len(sample), and starts never decrease;
+        - a token that covers no input gets an empty span (p, p) at its position;
+        - where tokens partition the input (characters, atoms, non-overlapping k-mers, BPE), the
+          spans cover every character that produced a token, once; characters the tokenizer
+          drops (whitespace between words, comments) are covered by no span; overlapping k-mers
+          (stride < k) have overlapping spans [i*stride, i*stride + k).
+        """
+        ...
 
 
 class TokenizerMixin:

@@ -7,13 +7,15 @@ from typing import Any, ClassVar
 
 from polyseq.errors import PolyseqError
 from polyseq.tokenizers.base import N_SPECIAL, SKIPPED_ON_DECODE, SPECIAL_TOKENS, UNK_ID, TokenizerMixin
+from polyseq.tokenizers.offsets import Span, utf8_char_spans
 
 
 class ByteTokenizer(TokenizerMixin):
     """One token per UTF-8 byte (as ByT5, Xue et al. 2022): ids 7..262 are bytes 0..255.
 
     Round trip is exact for every string. `decode` of a byte sequence that is not valid UTF-8
-    (possible for generated ids) uses U+FFFD for the invalid bytes.
+    (possible for generated ids) uses U+FFFD for the invalid bytes. Offsets are in characters:
+    each byte of a multi-byte character gets that character's span.
     """
 
     type_name: ClassVar[str] = "bytes"
@@ -26,6 +28,10 @@ class ByteTokenizer(TokenizerMixin):
         if not isinstance(sample, str):
             raise PolyseqError(f"the bytes tokenizer encodes strings, got {type(sample).__name__}")
         return [b + N_SPECIAL for b in sample.encode("utf-8")]
+
+    def encode_with_offsets(self, sample: str) -> tuple[list[int], list[Span]]:
+        ids = self.encode(sample)
+        return ids, utf8_char_spans(sample)
 
     def decode(self, ids: Sequence[int]) -> str:
         data = bytearray()

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from polyseq.errors import ConfigError, PolyseqError
 from polyseq.tokenizers.base import SPECIAL_TOKENS, TokenizerMixin, Vocab
+from polyseq.tokenizers.offsets import Span, char_spans
 
 
 class CharTokenizer(TokenizerMixin):
@@ -59,6 +60,10 @@ class CharTokenizer(TokenizerMixin):
         if not isinstance(sample, str):
             raise PolyseqError(f"the char tokenizer encodes strings, got {type(sample).__name__}")
         return self._vocab().lookup(sample)
+
+    def encode_with_offsets(self, sample: str) -> tuple[list[int], list[Span]]:
+        ids = self.encode(sample)
+        return ids, char_spans(len(sample))
 
     def decode(self, ids: Sequence[int]) -> str:
         return "".join(self._vocab().decode(ids, self.unk_text))

@@ -9,7 +9,7 @@ The special tokens keep their fixed ids (0..6) in the merged vocabulary.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from tokenizers import Tokenizer as HFTokenizer
 from tokenizers import models, trainers
@@ -73,19 +73,43 @@ class SymbolBPE:
     def vocab_size(self) -> int:
         return len(self._pieces)
 
+    def _runs(self, base_ids: Sequence[int]) -> Iterator[tuple[int, int, int | None]]:
+        """(lo, hi, None) for each run of mergeable base ids, (j, j+1, id) for a special one between them:
+        merges never cross <unk>."""
+        start = 0
+        for j, b in enumerate(base_ids):
+            if b < N_SPECIAL:
+                if j > start:
+                    yield start, j, None
+                yield j, j + 1, UNK_ID if b == UNK_ID else b
+                start = j + 1
+        if start < len(base_ids):
+            yield start, len(base_ids), None
+
     def encode(self, base_ids: Sequence[int]) -> list[int]:
         """Merged ids for a sequence of base ids (base <unk> stays <unk>)."""
         out: list[int] = []
-        start = 0
-        for j, b in enumerate(base_ids):  # split at <unk>: merges never cross it
-            if b < N_SPECIAL:
-                if j > start:
-                    out.extend(self.hf.encode(self._to_text(base_ids[start:j])).ids)
-                out.append(UNK_ID if b == UNK_ID else b)
-                start = j + 1
-        if start < len(base_ids):
-            out.extend(self.hf.encode(self._to_text(base_ids[start:])).ids)
+        for lo, hi, special in self._runs(base_ids):
+            if special is None:
+                out.extend(self.hf.encode(self._to_text(base_ids[lo:hi])).ids)
+            else:
+                out.append(special)
         return out
+
+    def encode_with_offsets(self, base_ids: Sequence[int]) -> tuple[list[int], list[tuple[int, int]]]:
+        """`encode(base_ids)`, and for each merged id the [start, end) range of base ids it stands for."""
+        out: list[int] = []
+        spans: list[tuple[int, int]] = []
+        for lo, hi, special in self._runs(base_ids):
+            if special is None:
+                encoding = self.hf.encode(self._to_text(base_ids[lo:hi]))  # offsets count base symbols
+                out.extend(encoding.ids)
+                offsets = encoding.offsets
+                spans.extend(offsets if lo == 0 else [(lo + a, lo + b) for a, b in offsets])
+            else:
+                out.append(special)
+                spans.append((lo, hi))
+        return out, spans
 
     def decode(self, ids: Sequence[int]) -> list[int]:
         """Base ids for merged ids; <unk> is kept, other special tokens are dropped."""
