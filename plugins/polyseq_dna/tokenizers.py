@@ -11,6 +11,10 @@ What happens to characters outside a tokenizer's alphabet (the same rule for eve
   which decodes to U+FFFD.
 Every such character is counted in the tokenizer's `replaced` Counter (character -> count);
 `normalize(sample)` gives the string the round trip reproduces (case folded, codes -> N).
+
+Every character gives a token (or is part of one), so the token offsets (`encode_with_offsets`)
+cover the whole sample: one character per nucleotide token, [i, i+k) per k-mer, the nucleotides
+a BPE token merged.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import numpy as np
 
 from polyseq.errors import ConfigError, PolyseqError
 from polyseq.tokenizers.base import N_SPECIAL, SPECIAL_TOKENS, UNK_ID, TokenizerMixin, Vocab
+from polyseq.tokenizers.offsets import Span, char_spans, spans_from_arrays
 from polyseq_dna.alphabet import AMBIGUITY, IUPAC_BOTH_CASES
 
 SINGLES = "ACGTN"  # ids N_SPECIAL..N_SPECIAL+4 in the k-mer and BPE tokenizers
@@ -145,6 +150,15 @@ def _clean_ids(ids: Sequence[int], size: int) -> np.ndarray:
     return np.where((a < 0) | (a >= size), UNK_ID, a)
 
 
+def _kept(whole: np.ndarray, k: int) -> np.ndarray:
+    """Of m blocks of k non-overlapping positions, the ones that give a token: the first of a
+    whole (all A C G T) block, which is one k-mer, and every position of any other block."""
+    keep = np.zeros((len(whole), k), dtype=bool)
+    keep[whole, 0] = True
+    keep[~whole] = True
+    return keep
+
+
 def _bytes_table(entries: Sequence[str], width: int) -> tuple[np.ndarray, np.ndarray]:
     """id -> its text as a row of `width` bytes, and id -> text length; specials are empty and
     <unk> is one _UNK_BYTE (`_to_text` turns it into unk_text)."""
@@ -225,6 +239,10 @@ class NucleotideTokenizer(TokenizerMixin):
     def encode(self, sample: str) -> list[int]:
         return self.encode_array(sample).tolist()
 
+    def encode_with_offsets(self, sample: str) -> tuple[list[int], list[Span]]:
+        ids = self.encode(sample)
+        return ids, char_spans(len(ids))
+
     def decode(self, ids: Sequence[int]) -> str:
         return _to_text(self._rows, self._lengths, _clean_ids(ids, len(self._rows)), self.unk_text)
 
@@ -282,7 +300,9 @@ class KmerTokenizer(TokenizerMixin):
 
     def encode_array(self, sample: str) -> np.ndarray:
         """The ids as a uint16 array (uint32 for k=8): what `encode` returns as a list."""
-        codes = self._codes.codes(sample, self.replaced, self.type_name)
+        return self._ids(self._codes.codes(sample, self.replaced, self.type_name))
+
+    def _ids(self, codes: np.ndarray) -> np.ndarray:
         k, n = self.k, len(codes)
         if n < k:
             return self._singles[codes]
@@ -308,13 +328,38 @@ class KmerTokenizer(TokenizerMixin):
         out = np.zeros((m, k), dtype=self._dtype)
         out[whole, 0] = index[whole]
         out[~whole] = self._singles[blocks[~whole]]
-        keep = np.zeros((m, k), dtype=bool)
-        keep[whole, 0] = True
-        keep[~whole] = True
-        return np.concatenate((out[keep], tail))
+        return np.concatenate((out[_kept(whole, k)], tail))
 
     def encode(self, sample: str) -> list[int]:
         return self.encode_array(sample).tolist()
+
+    def encode_with_offsets(self, sample: str) -> tuple[list[int], list[Span]]:
+        """Ids and spans: [i, i+k) for a k-mer starting at i, [i, i+1) for a single-nucleotide token."""
+        codes = self._codes.codes(sample, self.replaced, self.type_name)
+        return self._ids(codes).tolist(), spans_from_arrays(*self._spans(codes))
+
+    def _spans(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Starts and ends of the tokens `_ids(codes)` gives, built the same way."""
+        k, n = self.k, len(codes)
+        if n < k:
+            starts = np.arange(n)
+            return starts, starts + 1
+        if self.overlap:
+            starts = np.arange(n - k + 1)
+            whole = kmer_whole(codes, k)
+            ends = starts + np.where(whole, k, 1)
+            if whole[-1]:
+                return starts, ends
+            tail = np.arange(n - k + 1, n)
+            return np.concatenate((starts, tail)), np.concatenate((ends, tail + 1))
+        m = n // k
+        whole = (codes[: m * k].reshape(m, k) < 4).all(axis=1)
+        starts = np.arange(m * k).reshape(m, k)
+        ends = starts + 1
+        ends[whole, 0] += k - 1
+        keep = _kept(whole, k)
+        tail = np.arange(m * k, n)
+        return np.concatenate((starts[keep], tail)), np.concatenate((ends[keep], tail + 1))
 
     def _tables(self) -> tuple[np.ndarray, ...]:
         """id -> text as bytes rows (+ lengths), and id -> first base; built on first decode."""
@@ -422,6 +467,9 @@ class BPETokenizer(TokenizerMixin):
 
     def encode(self, sample: str) -> list[int]:
         return self._model().encode(self._base(sample))
+
+    def encode_with_offsets(self, sample: str) -> tuple[list[int], list[Span]]:
+        return self._model().encode_with_offsets(self._base(sample))  # one base symbol per character
 
     def decode(self, ids: Sequence[int]) -> str:
         base = _clean_ids(self._model().decode(list(ids)), len(self._rows))
