@@ -53,16 +53,33 @@ def test_unknown_dataset_suggests_a_close_name(register_entries):
     ("kwargs", "message"),
     [
         ({"files": ()}, "either files"),
-        ({"tasks": (TaskSpec("classify"),)}, "needs a target"),
         ({"splits": {"training": ["x"]}}, "unknown split"),
+        ({"derive": upper}, "must name the files derive writes"),
     ],
-    ids=["no-files", "classify-without-target", "bad-split"],
+    ids=["no-files", "bad-split", "derive-without-splits"],
 )
 def test_invalid_entries_say_what_is_wrong(kwargs, message):
     base = entry()
     fields = {k: getattr(base, k) for k in ("name", "domain", "description", "licence", "citation", "files", "tasks")}
     with pytest.raises(ConfigError, match=message):
         DatasetEntry(**{**fields, **kwargs})
+
+
+@pytest.mark.parametrize(
+    ("data_options", "message"),
+    [({"--data.target_domain": "text"}, "without the --data. prefix"), ({"target": "x"}, "TaskSpec's own field")],
+    ids=["with-prefix", "own-field"],
+)
+def test_invalid_data_options_say_what_is_wrong(data_options, message):
+    with pytest.raises(ConfigError, match=message):
+        TaskSpec("seq2seq", data_options=data_options)
+
+
+def test_an_entry_leaves_the_target_rule_to_the_task():
+    # whether a task needs a target is the task object's rule (checked by the data module), not the catalog's
+    assert entry().task("classify").target == "label"
+    fields = {k: getattr(entry(), k) for k in ("name", "domain", "description", "licence", "citation", "files")}
+    assert DatasetEntry(**fields, tasks=(TaskSpec("classify"), TaskSpec("tag"))).task_names == ["classify", "tag"]
 
 
 def test_mirror_is_used_first_and_verified(tmp_path, monkeypatch, register_entries):

@@ -1,8 +1,8 @@
 """What a catalog entry says about a dataset: its files, its tasks, where it comes from.
 
 Plain frozen dataclasses: importing this module imports nothing heavy, so a plugin can build its
-entries at import time. Callables (`generator`, `RemoteFile.process`) may be `"module:attr"`
-strings, imported on first use like a Domain's parts.
+entries at import time. Callables (`generator`, `derive`, `RemoteFile.process`) may be
+`"module:attr"` strings, imported on first use like a Domain's parts.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ Ref = Any  # a callable, or a "module:attr" string naming one
 SPLITS = ("train", "val", "test")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+#: --data options a TaskSpec or the entry sets through its own fields
+_OWN_FIELDS = ("task", "target", "reader_options", "dataset", "domain", "train", "val", "test")
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,15 @@ class RemoteFile:
 class TaskSpec:
     """How a dataset is used for one task.
 
-    task: lm, mlm, classify or regress.
-    target: the label (classify) or value column(s)/field(s) (regress), as `--data.target` takes it.
+    task: the name of a registered task (lm, mlm, classify, regress, tag, seq2seq...). Whether the
+        task needs a target is the task's own rule, checked when the data module is built.
+    target: what `--data.target` takes: the label (classify), value column(s) (regress), per-base
+        labels (tag) or target sequence (seq2seq) column.
     reader_options: passed to the domain's reader (the option names of that reader: e.g.
         `targets=` for smiles CSV, `label=` for DNA tables, `window=`/`stride=` for genomes).
+    data_options: other `--data.*` defaults for this task, named as the data module's arguments
+        without the prefix (`{"target_domain": "text", "target_tokenizer": "char"}`); what the
+        user passes on the command line wins.
     splits: files for this task when they differ from the entry's (split -> names or globs).
     """
 
@@ -87,6 +94,21 @@ class TaskSpec:
     reader_options: Mapping[str, Any] = field(default_factory=dict)
     splits: Mapping[str, Sequence[str]] | None = None
     description: str = ""
+    data_options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.task, str) or not self.task:
+            problems.append(f"TaskSpec.task must be a task name (lm, classify, tag...), got {self.task!r}")
+        for key in self.data_options:
+            if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
+                problems.append(f"TaskSpec({self.task!r}).data_options: {key!r} is not the name of a --data option "
+                                "(write it without the --data. prefix, e.g. target_domain)")
+            elif key in _OWN_FIELDS:
+                problems.append(f"TaskSpec({self.task!r}).data_options: give {key!r} as the TaskSpec's own field, "
+                                "not in data_options")
+        if problems:
+            raise ConfigError(problems)
 
 
 @dataclass(frozen=True)
@@ -96,6 +118,14 @@ class DatasetEntry:
     Either `files` (downloaded, verified, cached; looked up first in POLYSEQ_DATA_MIRROR) or
     `generator` (an offline dataset: `generator(folder: Path, seed: int) -> None` writes the files
     named in `splits`, deterministically for a seed, into the cache on first use).
+
+    derive: for files that are the raw material rather than the dataset (a GenBank file that
+        becomes per-base labels, one file that becomes train/val/test CSVs):
+        `derive(files: Path, out: Path) -> None` reads the verified `files` from the folder
+        `files` and writes the files named in `splits` into the empty folder `out`,
+        deterministically (the same input gives the same bytes). It runs once, after the files
+        are fetched; its output is cached beside them. Entries that list the same file (same
+        checksum) share one download.
 
     splits: split -> file names or glob patterns inside the dataset folder; default: every file
         in `train`. Without val, the data module splits train with `default_split`.
@@ -113,6 +143,7 @@ class DatasetEntry:
     tasks: Sequence[TaskSpec]
     files: Sequence[RemoteFile] = ()
     generator: Ref | None = None
+    derive: Ref | None = None
     splits: Mapping[str, Sequence[str]] | None = None
     default_split: str | None = None
     seed: int = 0
@@ -128,15 +159,17 @@ class DatasetEntry:
             problems.append(f"dataset {self.name!r}: give either files (downloaded) or a generator (offline), not both or neither")
         if not self.tasks:
             problems.append(f"dataset {self.name!r}: tasks must list at least one TaskSpec")
-        for spec in self.tasks:
-            if spec.task in ("classify", "regress") and not spec.target:
-                problems.append(f"dataset {self.name!r}: task {spec.task!r} needs a target")
         for mapping in [self.splits or {}] + [t.splits or {} for t in self.tasks]:
             unknown = [s for s in mapping if s not in SPLITS]
             if unknown:
                 problems.append(f"dataset {self.name!r}: unknown split(s) {unknown}; splits are {', '.join(SPLITS)}")
         if self.generator is not None and not self.splits:
             problems.append(f"dataset {self.name!r}: an offline dataset must name its files in splits")
+        if self.derive is not None and not self.files:
+            problems.append(f"dataset {self.name!r}: derive needs files to derive from (an offline dataset's "
+                            "generator writes its files itself)")
+        if self.derive is not None and not self.splits:
+            problems.append(f"dataset {self.name!r}: a derived dataset must name the files derive writes in splits")
         names = [f.name for f in self.files]
         if len(set(names)) != len(names):
             problems.append(f"dataset {self.name!r}: two files share a name")
@@ -147,6 +180,11 @@ class DatasetEntry:
     def offline(self) -> bool:
         """True for a dataset polyseq generates (no download)."""
         return self.generator is not None
+
+    @property
+    def derived(self) -> bool:
+        """True for a dataset whose split files `derive` makes from the downloaded ones."""
+        return self.derive is not None
 
     @property
     def task_names(self) -> list[str]:

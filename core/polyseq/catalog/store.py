@@ -1,9 +1,12 @@
 """Getting a dataset's files into the cache: mirror first, then download; or generate it.
 
-Layout: `$POLYSEQ_CACHE/datasets/<name>/<file name>` for a downloaded dataset and
-`$POLYSEQ_CACHE/datasets/<name>/seed-<seed>/` for an offline (generated) one. A file is only ever
-put in place by a rename, after its checksum was verified, and a generated folder only when the
-generator finished: what is in the cache is complete.
+Layout: `$POLYSEQ_CACHE/datasets/<name>/<file name>` for a downloaded dataset,
+`$POLYSEQ_CACHE/datasets/<name>/seed-<seed>/` for an offline (generated) one, and
+`$POLYSEQ_CACHE/datasets/<name>/derived/` for the files an entry's `derive` makes from its
+downloaded ones. A file is only ever put in place by a rename, after its checksum was verified,
+and a generated or derived folder only when its function finished: what is in the cache is
+complete. A file another entry lists too (same checksum) is taken from that entry's cache
+folder (a hard link where the file system allows it) instead of being fetched twice.
 
 Environment:
     POLYSEQ_CACHE         the cache root (see polyseq.data.cache_root)
@@ -77,15 +80,23 @@ def get_dataset(name: str | DatasetEntry) -> DatasetEntry:
 # ---- where things are ------------------------------------------------------------------------------
 
 
+def files_folder(entry: DatasetEntry) -> Path:
+    """Where the entry's downloaded files (`entry.files`) are cached."""
+    return datasets_root() / entry.name
+
+
 def dataset_folder(entry: DatasetEntry, seed: int | None = None) -> Path:
-    folder = datasets_root() / entry.name
-    return folder / f"seed-{entry.seed if seed is None else seed}" if entry.offline else folder
+    """The folder the entry's split patterns are relative to (what `fetch` returns)."""
+    folder = files_folder(entry)
+    if entry.offline:
+        return folder / f"seed-{entry.seed if seed is None else seed}"
+    return folder / "derived" if entry.derived else folder
 
 
 def is_cached(entry: DatasetEntry, seed: int | None = None) -> bool:
-    folder = dataset_folder(entry, seed)
-    if entry.offline:
-        return folder.is_dir()
+    if entry.offline or entry.derived:
+        return dataset_folder(entry, seed).is_dir()
+    folder = files_folder(entry)
     return all((folder / f.name).is_file() for f in entry.files)
 
 
@@ -105,16 +116,19 @@ def find_in_mirror(file: RemoteFile) -> Path | None:
 def fetch(
     dataset: str | DatasetEntry, *, seed: int | None = None, progress: bool = True, verify: bool = False
 ) -> Path:
-    """Make every file of `dataset` present in the cache and return its folder.
+    """Make every file of `dataset` present in the cache and return its folder (`dataset_folder`).
 
     Offline datasets are generated (once per seed). For downloaded ones, each missing file is
-    copied from a mirror (verified) or downloaded (verified, resumable); `verify=True` also
-    re-checks the files already cached.
+    taken from another entry's cache, copied from a mirror (verified) or downloaded (verified,
+    resumable); `verify=True` also re-checks the files already cached. A derived dataset then
+    runs its `derive` once over the files.
     """
     entry = get_dataset(dataset)
     if entry.offline:
         return _generate(entry, entry.seed if seed is None else seed)
-    folder = dataset_folder(entry)
+    if entry.derived and dataset_folder(entry).is_dir() and not verify:
+        return dataset_folder(entry)
+    folder = files_folder(entry)
     many = len(entry.files) > 20
     bar = _files_bar(entry, progress) if many else None
     try:
@@ -125,7 +139,7 @@ def fetch(
     finally:
         if bar is not None:
             bar.close()
-    return folder
+    return _derive(entry, folder) if entry.derived else folder
 
 
 def split_files(
@@ -170,6 +184,8 @@ def _fetch_file(entry: DatasetEntry, file: RemoteFile, dest: Path, *, progress: 
                       stacklevel=3)
         dest.unlink()
     dest.parent.mkdir(parents=True, exist_ok=True)
+    if _link_from_other_entry(entry, file, dest):
+        return
     local = find_in_mirror(file)
     if local is not None:
         got = sha256_of(local)
@@ -240,13 +256,45 @@ def _assemble(file: RemoteFile, dest: Path, what: str, progress: bool) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _copy_atomically(source: Path, dest: Path) -> None:
+def _link_from_other_entry(entry: DatasetEntry, file: RemoteFile, dest: Path) -> bool:
+    """Put in `dest` the same file (same stored checksum) cached by another entry; False if none is."""
+    expected = file.stored_sha256
+    if expected is None:
+        return False
+    for other in datasets().values():
+        if other.name == entry.name or other.offline:
+            continue
+        for same in (f for f in other.files if f.stored_sha256 == expected):
+            cached = files_folder(other) / same.name
+            if cached.is_file() and sha256_of(cached) == expected:
+                _copy_atomically(cached, dest, link=True)
+                return True
+    return False
+
+
+def _copy_atomically(source: Path, dest: Path, link: bool = False) -> None:
     tmp = dest.with_name(f".{dest.name}.copying")
     try:
-        shutil.copyfile(source, tmp)
+        tmp.unlink(missing_ok=True)
+        if link:
+            try:
+                os.link(source, tmp)
+            except OSError:  # another file system, or one without hard links
+                shutil.copyfile(source, tmp)
+        else:
+            shutil.copyfile(source, tmp)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _derive(entry: DatasetEntry, files: Path) -> Path:
+    folder = dataset_folder(entry)
+    if folder.is_dir():
+        return folder
+    derive = resolve(entry.derive, f"dataset {entry.name!r}: derive")
+    write_atomically(folder, lambda tmp: derive(files, tmp))
+    return folder
 
 
 def _generate(entry: DatasetEntry, seed: int) -> Path:

@@ -75,13 +75,21 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ref(ref: Any) -> str | None:
+    """A callable as `module:name` (how entries usually name it), a string as it is."""
+    if ref is None or isinstance(ref, str):
+        return ref
+    return f"{getattr(ref, '__module__', '?')}:{getattr(ref, '__qualname__', repr(ref))}"
+
+
 def describe(entry: DatasetEntry) -> dict[str, Any]:
     return {
         **summary(entry), "citation": entry.citation, "homepage": entry.homepage, "notes": entry.notes,
         "folder": str(dataset_folder(entry)), "default_split": entry.default_split, "requires": list(entry.requires),
-        "generator": None if entry.generator is None else str(entry.generator), "seed": entry.seed,
+        "generator": _ref(entry.generator), "seed": entry.seed, "derive": _ref(entry.derive),
         "tasks": [{"task": t.task, "target": t.target, "reader_options": dict(t.reader_options),
-                   "splits": entry.split_patterns(t.task), "description": t.description} for t in entry.tasks],
+                   "data_options": dict(t.data_options), "splits": entry.split_patterns(t.task),
+                   "description": t.description} for t in entry.tasks],
         "files": [{"name": f.name, "url": f.url, "sha256": f.sha256, "size": f.size, "mirror_path": f.mirror_path,
                    "mirror_sha256": f.mirror_sha256, "processed": f.process is not None, "note": f.note,
                    "in_mirror": str(find_in_mirror(f) or "")} for f in entry.files],
@@ -102,10 +110,13 @@ def run_info(args: argparse.Namespace) -> int:
     if info["generator"]:
         requires = f" (needs {', '.join(info['requires'])})" if info["requires"] else ""
         out(f"  {'generator:':<15}{info['generator']}, seed {info['seed']}{requires}\n")
+    if info["derive"]:
+        out(f"  {'derived by:':<15}{info['derive']} (from the files below)\n")
     out("  tasks:\n")
     for t in info["tasks"]:
         target = f" target={t['target']!r}" if t["target"] else ""
-        out(f"    {t['task']}{target} reader_options={t['reader_options']} splits={t['splits']}\n")
+        data = f" data_options={t['data_options']}" if t["data_options"] else ""
+        out(f"    {t['task']}{target} reader_options={t['reader_options']}{data} splits={t['splits']}\n")
         if t["description"]:
             out(f"      {t['description']}\n")
     if info["files"]:
