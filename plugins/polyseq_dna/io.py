@@ -12,6 +12,9 @@ Windows: `window=W` cuts each record into pieces of W bases every `stride` bases
 adjacent); the last piece may be shorter so that no base is lost (a stride longer than W skips
 the bases between windows, as asked); a record shorter than W is one piece. Without `window`, a
 record is one sample.
+A per-base target (`per_base_label=True` of the table reader: one label character per base, for
+the tag task) is checked to have the sequence's length and cut into the same windows; any other
+target is copied unchanged to every window of its record.
 
 Memory: one record at a time. A record is held whole while its windows are produced (Biopython
 parses a record in one piece; a 4.6 Mb chromosome costs about 4 x 4.6 MB), never the file: peak
@@ -146,10 +149,17 @@ def window_bounds(length: int, window: int | None, stride: int | None) -> Iterat
 
 
 def records_of(seq: str, target: Any, meta: dict[str, Any], window: int | None,
-               stride: int | None) -> Iterator[Record | BadRecord]:
-    """Check one sequence, then yield its windows as Records (or one BadRecord)."""
+               stride: int | None, per_base: bool = False) -> Iterator[Record | BadRecord]:
+    """Check one sequence, then yield its windows as Records (or one BadRecord).
+
+    `per_base`: the target is a string of one label per base, cut into the same windows."""
     if not seq:
         yield BadRecord("empty sequence", meta)
+        return
+    if per_base and (not isinstance(target, str) or len(target) != len(seq)):
+        got = f"{len(target)} label(s)" if isinstance(target, str) else f"a {type(target).__name__}"
+        yield BadRecord(f"per-base labels: {got} for a sequence of {len(seq)} bases (one label per base expected)",
+                        meta)
         return
     bad = first_invalid(seq)
     if bad is not None:
@@ -158,10 +168,11 @@ def records_of(seq: str, target: Any, meta: dict[str, Any], window: int | None,
                         f"nucleotide code (A C G T U N R Y S W K M B D H V)", meta)
         return
     for start, end in window_bounds(len(seq), window, stride):
-        piece = seq[start:end] if (start, end) != (0, len(seq)) else seq
+        whole = (start, end) == (0, len(seq))
+        piece = seq if whole else seq[start:end]
         ambiguous, non_acgtn = count_letters(piece)
-        yield Record(piece, target, {**meta, "start": start, "end": end,
-                                     "ambiguous": ambiguous, "non_acgtn": non_acgtn})
+        yield Record(piece, target[start:end] if per_base and not whole else target,
+                     {**meta, "start": start, "end": end, "ambiguous": ambiguous, "non_acgtn": non_acgtn})
 
 
 def _stopped(path: Path, fmt: str, record_line: int | None, fail_line: int, error: Exception,
@@ -276,18 +287,26 @@ def _find_column(header: list[str], given: str | None, names: tuple[str, ...], o
 
 
 def read_table(path: Path, column: str | None = None, label: str | None = None, delimiter: str | None = None,
-               window: int | None = None, stride: int | None = None) -> Iterator[Record | BadRecord]:
+               window: int | None = None, stride: int | None = None,
+               per_base_label: bool = False) -> Iterator[Record | BadRecord]:
     """CSV/TSV (plain or gzip) with a header row: one record per row.
 
     The sequence column is `column`, else the first named `sequence` or `seq` (any case); the
     target is column `label`, else the first named `label`, `class` or `target` (none: no target;
-    `label=""` turns the target off). Targets are kept as the strings in the file.
+    `label=""` turns the target off). Targets are kept as the strings in the file (a protein
+    sequence, a label per base). `per_base_label=True`: the target holds one label character per
+    base (tag data); a row whose labels and sequence differ in length is a BadRecord, and
+    windows cut the labels with the sequence.
     """
-    return _read_table(Path(path), column, label, delimiter, *check_window(window, stride))
+    if not isinstance(per_base_label, bool):
+        raise ConfigError(f"per_base_label must be true or false, got {per_base_label!r}")
+    if per_base_label and label == "":
+        raise ConfigError("per_base_label=True needs the labels column: label='' turns the target off")
+    return _read_table(Path(path), column, label, delimiter, *check_window(window, stride), per_base_label)
 
 
 def _read_table(path: Path, column: str | None, label: str | None, delimiter: str | None,
-                window: int | None, stride: int | None) -> Iterator[Record | BadRecord]:
+                window: int | None, stride: int | None, per_base: bool) -> Iterator[Record | BadRecord]:
     name = path.name.lower().removesuffix(".gz")
     delimiter = delimiter or ("\t" if name.endswith((".tsv", ".tab")) else ",")
     try:
@@ -301,7 +320,7 @@ def _read_table(path: Path, column: str | None, label: str | None, delimiter: st
             if header is None:
                 raise ReaderError(f"{path}: empty file (a header row naming the columns is needed)")
             seq_col = _find_column(header, column, SEQUENCE_COLUMNS, "column", path, required=True)
-            label_col = None if label == "" else _find_column(header, label, LABEL_COLUMNS, "label", path, False)
+            label_col = None if label == "" else _find_column(header, label, LABEL_COLUMNS, "label", path, per_base)
             last_line = rows.line_num
             for row in rows:
                 line, last_line = last_line + 1, rows.line_num
@@ -314,7 +333,7 @@ def _read_table(path: Path, column: str | None, label: str | None, delimiter: st
                                     "(a truncated or malformed row)", meta)
                     continue
                 target = row[label_col].strip() if label_col is not None else None
-                yield from records_of(row[seq_col].strip(), target, meta, window, stride)
+                yield from records_of(row[seq_col].strip(), target, meta, window, stride, per_base)
         except (UnicodeDecodeError, EOFError, OSError, zlib.error, csv.Error) as e:
             at = f":{rows.line_num + 1}"
             what = "the compressed file ends early" if isinstance(e, EOFError) else f"{type(e).__name__}: {e}"

@@ -204,6 +204,30 @@ def test_csv_bad_rows_are_reported_with_their_line(dna, tmp_path):
         "row has 1 field(s), the header has 2"]
 
 
+def test_a_sequence_target_comes_back_unchanged(dna, tmp_path):
+    path = tmp_path / "pairs.csv"
+    path.write_text("id,dna,protein\ng1,ATGAAATAA,MK*\n")
+    (record,), _ = read(dna, path, column="dna", label="protein")
+    assert (record.sample, record.target) == ("ATGAAATAA", "MK*")
+    windows, _ = read(dna, path, column="dna", label="protein", window=4)
+    assert [w.target for w in windows] == ["MK*"] * 3  # not a per-base target: every window keeps it whole
+
+
+def test_per_base_labels_are_checked_and_windowed_with_the_sequence(dna, tmp_path):
+    path = tmp_path / "tags.csv"
+    path.write_text("id,start,sequence,labels\nw1,0,ACGTACGTAC,..+++---..\nw2,10,ACGT,..+\n")
+    records, report = read(dna, path, label="labels", per_base_label=True)
+    assert [(r.sample, r.target) for r in records] == [("ACGTACGTAC", "..+++---..")]
+    assert report.bad[0].where == f"{path}:3" and "3 label(s) for a sequence of 4 bases" in report.bad[0].reason
+    windows, _ = read(dna, path, label="labels", per_base_label=True, window=4)
+    assert [(w.sample, w.target) for w in windows] == [("ACGT", "..++"), ("ACGT", "+---"), ("AC", "..")]
+    assert all(len(w.sample) == len(w.target) for w in windows)
+    with pytest.raises(ConfigError, match="per_base_label=True needs the labels column"):
+        list(dna.read(path, label="", per_base_label=True))
+    with pytest.raises(ReaderError, match="no column named 'label' or 'class' or 'target'"):
+        list(dna.read(path, per_base_label=True))
+
+
 # ---- writer and parse ------------------------------------------------------------------------------
 
 
