@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from polyseq.errors import ConfigError, PolyseqError
 from polyseq.tokenizers.base import N_SPECIAL, SKIPPED_ON_DECODE, SPECIAL_TOKENS, UNK_ID, TokenizerMixin
+from polyseq.tokenizers.offsets import Span
 from polyseq.tokenizers.subword import check_special_ids
 
 
@@ -122,6 +123,15 @@ class HFTokenizerMixin(TokenizerMixin):
 
     def encode(self, sample: str) -> list[int]:
         return self._model().encode(_as_text(sample, self.type_name), add_special_tokens=False).ids
+
+    def encode_with_offsets(self, sample: str) -> tuple[list[int], list[Span]]:
+        """The ids and HF's own `Encoding.offsets`: characters of the sample as given (HF aligns
+        what normalisers such as Lowercase change back to it); whitespace the pre-tokeniser drops
+        is in no span. Under byte-level BPE a token spans the characters its bytes belong to, so
+        when a merge splits a character (its last byte merged with what follows) the two tokens
+        share that character: "é" + "x" can give "Ã" (0, 1) and "©x" (0, 2)."""
+        encoding = self._model().encode(_as_text(sample, self.type_name), add_special_tokens=False)
+        return encoding.ids, encoding.offsets
 
     def encode_batch(self, samples: Sequence[str]) -> list[list[int]]:
         texts = [_as_text(s, self.type_name) for s in samples]

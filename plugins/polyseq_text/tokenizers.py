@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from polyseq.errors import PolyseqError
 from polyseq.tokenizers.base import N_SPECIAL, SPECIAL_TOKENS, UNK_ID
+from polyseq.tokenizers.offsets import Span
 
 from polyseq_text.hf import HFTokenizerMixin, byte_level_text, check_bool, check_int
 
@@ -216,6 +217,14 @@ class UnigramTokenizer(HFTokenizerMixin):
     def is_trained(self) -> bool:
         # an untrained HF Unigram model already holds one <unk> piece
         return self.hf.get_vocab_size() > N_SPECIAL and self.hf.token_to_id(_UNK) == UNK_ID
+
+    def encode_with_offsets(self, sample: str) -> tuple[list[int], list[Span]]:
+        ids, spans = super().encode_with_offsets(sample)
+        # HF gives the "▁" that Metaspace prepends (to a sample not starting with a space or "▁") the
+        # first character's span; standing alone as a token, it covers no character
+        if ids and sample[:1] not in (" ", "\u2581") and self.hf.id_to_token(ids[0]) == "\u2581":
+            spans[0] = (0, 0)
+        return ids, spans
 
     def normalize(self, sample: str) -> str:
         text = sample.replace("\u2581", " ")

@@ -89,8 +89,9 @@ class TokenizerWithOffsets(Tokenizer, Protocol):
         - 0 <= start <= end <= len(sample), and starts never decrease;
         - a token that covers no input gets an empty span (p, p) at its position;
         - where tokens partition the input (characters, atoms, non-overlapping k-mers, BPE), the
-          spans cover every character that produced a token, once; characters the tokenizer
-          drops (whitespace between words, comments) are covered by no span; overlapping k-mers
+          spans cover every character that produced a token, once (byte tokens aside: two
+          tokens holding bytes of one character both cover it); characters the tokenizer drops
+          (whitespace between words, comments) are covered by no span; overlapping k-mers
           (stride < k) have overlapping spans [i*stride, i*stride + k).
         """
         ...
