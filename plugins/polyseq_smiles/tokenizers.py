@@ -7,6 +7,10 @@ else encodes to <unk>, never to nothing. A saved vocabulary is reloaded in its s
 tokens a later version adds go after it), so ids never move. With `canonical=True` a tokenizer first rewrites the SMILES
 into RDKit's canonical form, and `normalize()` returns that form (the round trip compares to it).
 RDKit and selfies are imported only when a tokenizer needs them.
+
+Token offsets (`encode_with_offsets`): the atom, char and BPE tokenizers give the characters of
+the SMILES each token came from, covering the whole string - but not with `canonical=True`, whose
+tokens belong to RDKit's rewritten string (a `ConfigError` says so); SELFIES gives none.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any, ClassVar
 
 from polyseq.errors import ConfigError, PolyseqError
 from polyseq.tokenizers.base import N_SPECIAL, SPECIAL_TOKENS, UNK_ID, TokenizerMixin, Vocab
+from polyseq.tokenizers.offsets import Span, char_spans
 
 # The Molecular Transformer regex (Schwaller et al., ACS Cent. Sci. 2019, 5, 1572), with two
 # additions: RDKit's `%(nnn)` ring closures, and a last catch-all alternative so a character the
@@ -84,6 +89,14 @@ def _normalize(sample: str, canonical: bool) -> str:
     from polyseq_smiles.chem import canonical as to_canonical
 
     return to_canonical(sample)
+
+
+def _no_canonical_offsets(tokenizer: Any) -> None:
+    if tokenizer.canonical:
+        raise ConfigError(
+            f"tokenizer {tokenizer.type_name!r} with canonical=True gives no token offsets: RDKit's canonical "
+            "SMILES reorders the atoms, so its tokens have no place in the SMILES as given. Use canonical=false."
+        )
 
 
 class _Ids(dict):
@@ -156,6 +169,13 @@ class AtomTokenizer(TokenizerMixin):
             sample = self.normalize(_require_str(sample, self.type_name))
         return list(map(self._ids.__getitem__, atom_split(sample)))  # the hot path of tokenising a corpus
 
+    def encode_with_offsets(self, sample: str) -> tuple[list[int], list[Span]]:
+        _no_canonical_offsets(self)
+        if self._ids is None:
+            raise PolyseqError(_NOT_TRAINED.format(self.type_name))
+        matches = list(_ATOM_RE.finditer(_require_str(sample, self.type_name)))
+        return [self._ids[m.group()] for m in matches], [m.span() for m in matches]
+
     def decode(self, ids: Sequence[int]) -> str:
         return "".join(self._vocab().decode(ids, self.unk_text))
 
@@ -214,6 +234,11 @@ class SmilesCharTokenizer(TokenizerMixin):
 
     def encode(self, sample: str) -> list[int]:
         return self._vocab().lookup(self.normalize(_require_str(sample, self.type_name)))
+
+    def encode_with_offsets(self, sample: str) -> tuple[list[int], list[Span]]:
+        _no_canonical_offsets(self)
+        ids = self.encode(sample)
+        return ids, char_spans(len(ids))
 
     def decode(self, ids: Sequence[int]) -> str:
         return "".join(self._vocab().decode(ids, self.unk_text))
@@ -289,6 +314,13 @@ class AtomBPETokenizer(TokenizerMixin):
         atoms, bpe = self._parts()
         return bpe.encode(atoms.encode(_require_str(sample, self.type_name)))
 
+    def encode_with_offsets(self, sample: str) -> tuple[list[int], list[Span]]:
+        _no_canonical_offsets(self)
+        atoms, bpe = self._parts()
+        atom_ids, atom_spans = atoms.encode_with_offsets(sample)
+        ids, runs = bpe.encode_with_offsets(atom_ids)  # runs of atoms: [first, last + 1)
+        return ids, [(atom_spans[a][0], atom_spans[b - 1][1]) for a, b in runs]
+
     def decode(self, ids: Sequence[int]) -> str:
         atoms, bpe = self._parts()
         return atoms.decode(bpe.decode(ids))
@@ -331,7 +363,9 @@ class SelfiesTokenizer(TokenizerMixin):
     `decode` returns RDKit's canonical SMILES of the decoded molecule and `normalize()` is the
     canonical SMILES of the input (the string itself is not kept, the molecule is); <unk> cannot be
     placed in a molecule, so `decode` leaves it out. The vocabulary is selfies' semantic-robust
-    alphabet plus the symbols `train()` finds. Needs the `selfies` extra.
+    alphabet plus the symbols `train()` finds. Needs the `selfies` extra. It gives no token
+    offsets: SELFIES symbols re-encode the molecule graph (kekulised, rings and branches as
+    counts), so many have no characters of the SMILES to point to.
     """
 
     type_name: ClassVar[str] = "smiles.selfies"
