@@ -2,6 +2,7 @@
 
 `lex(formula)` gives the tokens, `render(tokens)` writes them back with the fewest spaces that keep
 them apart, and `normal_form(formula) == render(lex(formula))` is what every formula round-trips to.
+`lex_spans(formula)` also gives where each token was read (the tokenizer's `encode_with_offsets`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any, ClassVar
 
 from polyseq.errors import ConfigError, PolyseqError
 from polyseq.tokenizers.base import N_SPECIAL, SPECIAL_TOKENS, UNK_ID, TokenizerMixin, Vocab
+from polyseq.tokenizers.offsets import Span
 
 from polyseq_latex.commands import KNOWN_COMMANDS, TEXT_COMMANDS
 
@@ -39,14 +41,28 @@ def lex(formula: str) -> list[str]:
     if not _NEEDS_FULL.search(formula):
         tokens = _FAST.findall(formula)
     else:
-        tokens = _lex_full(formula)
+        tokens = _lex_full(formula)[0]
     if _ODD_CONTROL_SPACE.search(formula):
         tokens = [_CONTROL_SPACES.get(t, t) for t in tokens]
     return tokens
 
 
-def _lex_full(formula: str) -> list[str]:
+def lex_spans(formula: str) -> tuple[list[str], list[Span]]:
+    """`lex(formula)`, and the span of `formula` each token was read from (for a text-mode
+    `" "`, its whole whitespace run); dropped whitespace and comments are in no span."""
+    if not _NEEDS_FULL.search(formula):
+        matches = list(_FAST.finditer(formula))
+        tokens, spans = [m.group() for m in matches], [m.span() for m in matches]
+    else:
+        tokens, spans = _lex_full(formula)
+    if _ODD_CONTROL_SPACE.search(formula):
+        tokens = [_CONTROL_SPACES.get(t, t) for t in tokens]
+    return tokens, spans
+
+
+def _lex_full(formula: str) -> tuple[list[str], list[Span]]:
     tokens: list[str] = []
+    spans: list[Span] = []
     depth = 0
     text_depths: list[int] = []  # brace depths at which a text argument opened
     pending_text = False  # the previous token was a text command
@@ -59,6 +75,7 @@ def _lex_full(formula: str) -> list[str]:
         if t[0] in _WS:
             if in_text and tokens and tokens[-1] != TEXT_SPACE and not _is_control_word(tokens[-1]):
                 tokens.append(TEXT_SPACE)
+                spans.append(m.span())
             continue
         if t == "{":
             depth += 1
@@ -72,7 +89,8 @@ def _lex_full(formula: str) -> list[str]:
             in_inner_math = not in_inner_math
         pending_text = t in TEXT_COMMANDS
         tokens.append(t)
-    return tokens
+        spans.append(m.span())
+    return tokens, spans
 
 
 def _is_control_word(token: str) -> bool:
@@ -190,6 +208,11 @@ class LatexTokenizer(TokenizerMixin):
     def encode(self, sample: str) -> list[int]:
         self._vocab()
         return list(map(self._ids.__getitem__, lex(_as_formula(sample))))
+
+    def encode_with_offsets(self, sample: str) -> tuple[list[int], list[Span]]:
+        self._vocab()
+        tokens, spans = lex_spans(_as_formula(sample))
+        return list(map(self._ids.__getitem__, tokens)), spans
 
     def decode(self, ids: Sequence[int]) -> str:
         return render(self._vocab().decode(ids, self.unk_text))
