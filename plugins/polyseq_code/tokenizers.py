@@ -11,6 +11,7 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 from polyseq.errors import ConfigError, PolyseqError
 from polyseq.tokenizers.base import N_SPECIAL, SPECIAL_TOKENS, UNK_ID, TokenizerMixin
+from polyseq.tokenizers.offsets import Span
 from polyseq.tokenizers.subword import check_special_ids
 from polyseq_code.lexers import canonical, language_of, lex, make_lexer
 
@@ -193,17 +194,20 @@ class PygmentsBPETokenizer(TokenizerMixin):
         if ids is None:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
-            try:
-                ids = self._cache[text] = self.hf.encode(text).ids
-            except TypeError:  # HF takes only text that UTF-8 can encode
-                bad = next((c for c in text if 0xD800 <= ord(c) <= 0xDFFF), None)
-                if bad is None:
-                    raise
-                raise PolyseqError(
-                    f"{self.type_name}: the sample holds a lone surrogate {bad!r}, which is not valid Unicode "
-                    "(text decoded with errors='surrogateescape'?); decode files as UTF-8, or use the bytes tokenizer"
-                ) from None
+            ids = self._cache[text] = self._hf_encode(text).ids
         return ids
+
+    def _hf_encode(self, text: str) -> Any:
+        try:
+            return self.hf.encode(text)
+        except TypeError:  # HF takes only text that UTF-8 can encode
+            bad = next((c for c in text if 0xD800 <= ord(c) <= 0xDFFF), None)
+            if bad is None:
+                raise
+            raise PolyseqError(
+                f"{self.type_name}: the sample holds a lone surrogate {bad!r}, which is not valid Unicode "
+                "(text decoded with errors='surrogateescape'?); decode files as UTF-8, or use the bytes tokenizer"
+            ) from None
 
     def _trained(self) -> None:
         if self.hf is None:
@@ -247,6 +251,25 @@ class PygmentsBPETokenizer(TokenizerMixin):
             else:
                 out.append(i)
         return out
+
+    def encode_with_offsets(self, sample: str) -> tuple[list[int], list[Span]]:
+        """Ids and spans: a typed lexeme spans its text; the BPE pieces of any other lexeme span the
+        characters their bytes belong to (HF's offsets), so every character of the sample is covered."""
+        self._trained()
+        ids: list[int] = []
+        spans: list[Span] = []
+        at = 0  # the lexemes join back to the sample exactly
+        for cls, _ttype, value in self._lexemes(sample):
+            i = self._lexeme_id.get((cls, value)) if cls is not None else None
+            if i is not None:
+                ids.append(i)
+                spans.append((at, at + len(value)))
+            else:
+                encoding = self._hf_encode(value)
+                ids += encoding.ids
+                spans += [(at + s, at + e) for s, e in encoding.offsets]
+            at += len(value)
+        return ids, spans
 
     def tokens(self, sample: str) -> list[str]:
         """Each id as `Type:text`: typed lexemes by their class, BPE pieces by their lexeme's Pygments type."""
