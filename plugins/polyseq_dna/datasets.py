@@ -1,4 +1,5 @@
-"""Catalog entries of the DNA domain: UCI splice junctions, phage lambda, E. coli K-12, planted motifs.
+"""Catalog entries of the DNA domain: UCI splice junctions, phage lambda, E. coli K-12 (genome, per-base
+coding labels, CDS -> protein pairs), planted motifs.
 
 `DATASETS` is what `register_datasets` registers. Importing this module imports nothing heavy.
 """
@@ -29,6 +30,20 @@ def clean_splice_csv(downloaded: Path, out: Path) -> None:
         f.write("label,name,sequence\n")
         for row in rows[1:]:
             f.write(",".join(row) + "\n")
+
+
+def derive_cds_tags(files: Path, out: Path) -> None:
+    """ecoli_cds_tags: per-base coding labels in 1,000-bp windows (polyseq_dna.annotation)."""
+    from polyseq_dna.annotation import write_tag_windows
+
+    write_tag_windows(Path(files) / ECOLI_GBFF, Path(out), window=1000)
+
+
+def derive_cds_protein(files: Path, out: Path) -> None:
+    """ecoli_cds_protein: 30-codon DNA -> protein fragments of every translated CDS (polyseq_dna.annotation)."""
+    from polyseq_dna.annotation import write_protein_pairs
+
+    write_protein_pairs(Path(files) / ECOLI_GBFF, Path(out), codons=30)
 
 
 def _background(rng: random.Random, n: int) -> str:
@@ -134,6 +149,65 @@ ECOLI = DatasetEntry(
     tasks=(TaskSpec("lm", reader_options={"window": 10_000, "stride": 10_000}),),
 )
 
+ECOLI_GBFF = "GCF_000005845.2_ASM584v2_genomic.gbff.gz"
+ECOLI_ANNOTATION = RemoteFile(
+    ECOLI_GBFF,
+    url=f"{_RAW}/iankorf/MCB185/fc3c33ed5dacad55e15ba971178b42b08bff2825/data/{ECOLI_GBFF}",
+    sha256="b5c36bf3315b3cbe0612def6317b6bb56575c8507d3a673f0cf64b870af70dd0",
+    size=3_261_585,
+    mirror_path=f"dna/ecoli_k12_annotation/{ECOLI_GBFF}",
+    note="NCBI RefSeq GenBank flat file (1 record, NC_000913.3, 4,315 CDS); shared by ecoli_cds_tags and "
+         "ecoli_cds_protein, which derive their CSV files from it",
+)
+_ECOLI_CITATION = ("Blattner et al., The complete genome sequence of Escherichia coli K-12, Science 277 (1997); "
+                   "NCBI RefSeq NC_000913.3 annotation (GCF_000005845.2, downloaded 2022-12-19)")
+_SPLITS = {"train": ["train.csv"], "val": ["val.csv"], "test": ["test.csv"]}
+
+ECOLI_TAGS = DatasetEntry(
+    name="ecoli_cds_tags",
+    domain="dna",
+    description="E. coli K-12 MG1655: one label per base (+ forward CDS, - reverse CDS, B both, . non-coding), "
+                "1,000-bp windows",
+    licence="NCBI sequence and annotation data (no use restrictions); MCB185 repository MIT",
+    citation=_ECOLI_CITATION,
+    files=(ECOLI_ANNOTATION,),
+    derive="polyseq_dna.datasets:derive_cds_tags",
+    splits=_SPLITS,
+    tasks=(
+        TaskSpec("tag", target="labels",
+                 reader_options={"column": "sequence", "label": "labels", "per_base_label": True},
+                 description="4,642 windows (3,714 / 464 / 464: contiguous 80/10/10 stretches of the genome, no "
+                             "base in two splits); bases + 41.5 %, - 44.1 %, B 0.06 % (2,937 bases in CDS on both "
+                             "strands), . 14.3 %; the 4,298 CDS with a /translation are labelled, the 17 /pseudo "
+                             "CDS are not"),
+        TaskSpec("lm", reader_options={"column": "sequence", "label": ""}),
+    ),
+    notes="derived from the GenBank file by polyseq_dna.annotation (Biopython); summary.json beside the CSVs "
+          "holds the counts",
+)
+
+ECOLI_PROTEIN = DatasetEntry(
+    name="ecoli_cds_protein",
+    domain="dna",
+    description="E. coli K-12 MG1655 coding sequences -> protein: 30-codon DNA fragments and their translation "
+                "(table 11), for seq2seq",
+    licence="NCBI sequence and annotation data (no use restrictions); MCB185 repository MIT",
+    citation=_ECOLI_CITATION,
+    files=(ECOLI_ANNOTATION,),
+    derive="polyseq_dna.datasets:derive_cds_protein",
+    splits=_SPLITS,
+    tasks=(
+        TaskSpec("seq2seq", target="protein", reader_options={"column": "dna", "label": "protein"},
+                 data_options={"target_domain": "text", "target_tokenizer": "char"},
+                 description="46,462 pairs (37,022 / 4,759 / 4,681) from 4,295 CDS, split by gene (3,428 / 429 / "
+                             "428; genes with an identical protein together); 90 nt -> 30 aa, a gene's last "
+                             "fragment shorter, '*' for the stop codon; 17 /pseudo CDS and 3 selenoproteins "
+                             "(TGA read as U) skipped"),
+    ),
+    notes="derived from the GenBank file by polyseq_dna.annotation (Biopython): each CDS's translation checked "
+          "against /translation; an alternative start codon is translated by the table (GTG -> V), not as M",
+)
+
 PLANTED = DatasetEntry(
     name="dna_motifs",
     domain="dna",
@@ -150,7 +224,7 @@ PLANTED = DatasetEntry(
     ),
 )
 
-DATASETS = (SPLICE, LAMBDA, ECOLI, PLANTED)
+DATASETS = (SPLICE, LAMBDA, ECOLI, ECOLI_TAGS, ECOLI_PROTEIN, PLANTED)
 
 
 @hookimpl
