@@ -17,7 +17,7 @@ class ResidueTokenizer(TokenizerMixin):
 
     The 20 standard residues plus, with `extended=True` (default), the IUPAC extras X B Z J U O and
     `*`. Lower case is folded to upper case (`normalize` upper-cases), so the round trip is exact
-    up to case. Any other letter encodes to <unk>.
+    up to case. Any other letter encodes to <unk>. Token offsets are one character per residue.
     """
 
     type_name: ClassVar[str] = "protein.residue"
@@ -39,6 +39,14 @@ class ResidueTokenizer(TokenizerMixin):
         if not isinstance(sample, str):
             raise PolyseqError(f"protein.residue encodes strings, got {type(sample).__name__}")
         return self.vocab.lookup(sample.upper())
+
+    def encode_with_offsets(self, sample: str) -> tuple[list[int], list[tuple[int, int]]]:
+        """The ids, and for each the (start, end) of its character in `sample` (optional: a per-residue
+        labelling task needs it). A character that upper-cases to several ("ß" -> "SS") gives them its span."""
+        ids = self.encode(sample)
+        if len(ids) == len(sample):
+            return ids, [(i, i + 1) for i in range(len(sample))]
+        return ids, [(i, i + 1) for i, c in enumerate(sample) for _ in c.upper()]
 
     def decode(self, ids: Sequence[int]) -> str:
         return "".join(self.vocab.decode(ids, self.unk_text))
