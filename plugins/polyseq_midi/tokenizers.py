@@ -7,6 +7,11 @@ kind are built as arrays of (step, kind order, rank, id) and put in stream order
 
 Tokens read `Type_Value`: `Pitch_60`, `Velocity_91`, `Duration_6` and `TimeShift_4` (grid steps),
 `Position_0`, `Program_-1` (drums), `Tempo_120` (bpm), `TimeSig_6/8`, `Bar`.
+
+No scheme gives token offsets (`encode_with_offsets`): tokens follow time, not the order of the
+score's notes; one note's tokens are interleaved with others' (MIDI-like puts its NoteOff after
+later NoteOns); `Bar`, `Position` and `TimeShift` tokens belong to no note; and the normal form
+may merge or drop notes. A per-note labelling task needs its own note -> tokens map.
 """
 
 from __future__ import annotations
