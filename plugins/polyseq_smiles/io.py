@@ -70,18 +70,34 @@ def _targets_option(targets: str | Sequence[str] | None) -> list[str]:
     return names
 
 
-def _target_value(text: str) -> float | str:
+_TARGET_TYPES = ("auto", "str", "int", "float")
+
+
+def _target_type_option(target_type: str) -> str:
+    if target_type not in _TARGET_TYPES:
+        raise ConfigError(f"target_type must be one of {', '.join(_TARGET_TYPES)}, got {target_type!r} "
+                          "(str keeps a target as text: a class name, a product SMILES)")
+    return target_type
+
+
+def _target_value(text: str, target_type: str = "auto") -> float | int | str:
+    """A target as `target_type` says: auto makes numbers floats and keeps other text; a value that
+    is not of the type asked for raises ValueError."""
+    if target_type == "str":
+        return text.strip()
+    if target_type in ("int", "float"):
+        return int(text) if target_type == "int" else float(text)
     try:
         return float(text)
     except ValueError:
         return text.strip()
 
 
-def _molecule(smiles: str, meta: dict[str, Any], target: Any, validate: bool) -> Item:
+def _molecule(smiles: str, meta: dict[str, Any], target: Any, validate: bool, reaction: bool = False) -> Item:
     if not smiles:
         return BadRecord("empty SMILES", meta)
     if validate:
-        reason = validate_smiles(smiles)
+        reason = validate_reaction(smiles) if reaction else validate_smiles(smiles)
         if reason is not None:
             return BadRecord(reason, meta)
     return Record(smiles, target, meta)
@@ -138,16 +154,24 @@ def _smiles_column(header: list[str], path: Path) -> int:
 
 
 def read_csv(path: Path, *, smiles_column: str | None = None, targets: str | Sequence[str] | None = None,
-             delimiter: str | None = None, validate: bool = True) -> Iterator[Item]:
+             delimiter: str | None = None, validate: bool = True, target_type: str = "auto",
+             reaction: bool = False) -> Iterator[Item]:
     """Rows of a CSV (`.tsv`: tab-separated) with a SMILES column and optional target columns.
 
     The SMILES column is the one named `smiles` in any case (or containing it, when only one
-    does) unless `smiles_column` names it. `targets`: one column name (the record's target is its
-    value) or a list (the target is the list of values); numbers become floats, other values stay
-    text (class labels). CRLF line endings, a UTF-8 BOM and whitespace around SMILES are handled.
+    does) unless `smiles_column` names it; a SMILES of several molecules (`CCO.Cl`, the reactants
+    of a reaction) is one sample. `targets`: one column name (the record's target is its value)
+    or a list (the target is the list of values). `target_type`: `auto` (numbers become floats,
+    other values stay text), `str` (always text: class names, a target SMILES for seq2seq), `int`
+    or `float` (a value that is not one is a bad record). `reaction=True`: the column holds
+    reaction SMILES, `reactants>agents>products` (`A.B>>C`), each molecule validated. CRLF line
+    endings, a UTF-8 BOM and whitespace around SMILES are handled.
     """
     path = Path(path)
     target_names = _targets_option(targets)
+    target_type = _target_type_option(target_type)
+    if not isinstance(reaction, bool):
+        raise ConfigError(f"reaction must be true or false, got {reaction!r}")
     sep = delimiter or ("\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ",")
     source = str(path)
     problems: dict[int, str] = {}  # line number -> why it could not be read
@@ -184,11 +208,25 @@ def read_csv(path: Path, *, smiles_column: str | None = None, targets: str | Seq
                 empty = [header[c] for c in t_cols if not row[c].strip()]
                 yield BadRecord(f"no value in target column(s) {', '.join(map(repr, empty))}", meta)
             else:
-                values = [_target_value(row[c]) for c in t_cols]
+                try:
+                    values = [_target_value(row[c], target_type) for c in t_cols]
+                except ValueError:
+                    wrong = [header[c] for c in t_cols if not _is_a(row[c], target_type)]
+                    yield BadRecord(f"target column(s) {', '.join(map(repr, wrong))} hold no {target_type} "
+                                    f"(target_type={target_type})", meta)
+                    continue
                 target = None if not values else values[0] if isinstance(targets, str) else values
-                yield _molecule(row[s_col].strip(), meta, target, validate)
+                yield _molecule(row[s_col].strip(), meta, target, validate, reaction)
     except csv.Error as e:
         raise ReaderError(f"{path}: line {rows.line_num}: not valid {'TSV' if sep == chr(9) else 'CSV'}: {e}") from e
+
+
+def _is_a(text: str, target_type: str) -> bool:
+    try:
+        _target_value(text, target_type)
+    except ValueError:
+        return False
+    return True
 
 
 # ---- SDF ----------------------------------------------------------------------------------------
@@ -262,6 +300,21 @@ def validate_smiles(sample: Any) -> str | None:
         return f"{sample!r} contains whitespace: a SMILES is one word (a name goes after it in a .smi file)"
     _mol, reason = chem.parse(sample)
     return reason or None
+
+
+def validate_reaction(sample: Any) -> str | None:
+    """None for a reaction SMILES `reactants>agents>products` whose molecules RDKit all parses
+    (reactants and products not empty, agents optional); otherwise the reason."""
+    if not isinstance(sample, str) or sample.count(">") != 2:
+        return f"{sample!r} is not a reaction SMILES: expected reactants>agents>products (e.g. CCO.CC(=O)O>>CCOC(C)=O)"
+    for part, text in zip(("reactants", "agents", "products"), sample.split(">")):
+        if not text and part != "agents":
+            return f"reaction SMILES {sample!r} has no {part}"
+        if text:
+            reason = validate_smiles(text)
+            if reason is not None:
+                return f"{part}: {reason}"
+    return None
 
 
 def parse_text(text: str) -> str:

@@ -172,6 +172,40 @@ def test_empty_csv_is_a_reader_error(tmp_path):
         read(write_csv(tmp_path, "", name="empty.csv"))
 
 
+def test_a_smiles_target_stays_text_and_the_source_is_validated(tmp_path):
+    # "nan" and "1e5" read as numbers by default; target_type=str keeps every target as written
+    path = write_csv(tmp_path, "id,random,canonical\na,OCC,CCO\nb,C(C)O,nan\nc,C1CC,CCC\nd,N,1e5\n")
+    records, report = read(path, smiles_column="random", targets="canonical", target_type="str")
+    assert [(r.sample, r.target) for r in records] == [("OCC", "CCO"), ("C(C)O", "nan"), ("N", "1e5")]
+    assert report.n_bad == 1 and report.bad[0].meta["line"] == 4 and "C1CC" in report.bad[0].reason
+    auto = [r.target for r in read(path, smiles_column="random", targets="canonical")[0]]
+    assert auto[0] == "CCO" and auto[1] != auto[1] and auto[2] == 1e5  # nan, and a float
+
+
+def test_target_type_int_and_float_report_values_of_another_type(tmp_path):
+    path = write_csv(tmp_path, "smiles,class\nCCO,3\nCCN,x\nCCC,4\n")
+    records, report = read(path, targets="class", target_type="int")
+    assert [r.target for r in records] == [3, 4] and "'class' hold no int" in report.bad[0].reason
+    with pytest.raises(PolyseqError, match="target_type must be one of auto, str, int, float, got 'text'"):
+        read(path, targets="class", target_type="text")
+
+
+def test_several_molecules_in_one_smiles_are_one_sample(tmp_path):
+    path = write_csv(tmp_path, "reactants,product\nCC(=O)Cl.OCC,CCOC(C)=O\nCC(=O)Cl.C1C,CC\n")
+    records, report = read(path, smiles_column="reactants", targets="product", target_type="str")
+    assert [(r.sample, r.target) for r in records] == [("CC(=O)Cl.OCC", "CCOC(C)=O")]
+    assert report.bad[0].meta["line"] == 3 and "unclosed ring" in report.bad[0].reason
+
+
+def test_reaction_smiles_are_validated_molecule_by_molecule(tmp_path):
+    path = write_csv(tmp_path, "rxn,class\nCC(=O)Cl.OCC>>CCOC(C)=O,2\nCCO>O>CC=O,8\nCCO>>C1C,8\nCCO.CC,1\n>>CC,1\n")
+    records, report = read(path, smiles_column="rxn", targets="class", target_type="str", reaction=True)
+    assert [(r.sample, r.target) for r in records] == [("CC(=O)Cl.OCC>>CCOC(C)=O", "2"), ("CCO>O>CC=O", "8")]
+    assert [(b.meta["line"], b.reason.split(":")[0]) for b in report.bad] == [
+        (4, "products"), (5, "'CCO.CC' is not a reaction SMILES"), (6, "reaction SMILES '>>CC' has no reactants")]
+    assert read(path, smiles_column="rxn", targets="class")[1].n_bad == 4  # without reaction=True only CCO.CC reads
+
+
 def test_validation_can_be_turned_off(tmp_path):
     path = write_csv(tmp_path, "smiles\nC1CC\n")
     assert [r.sample for r in read(path, validate=False)[0]] == ["C1CC"]
