@@ -123,7 +123,8 @@ def coding_labels(record: Any, counts: Counter[str] | None = None) -> str:
     return labels
 
 
-def region_windows(length: int, window: int, fractions: Sequence[float] = FRACTIONS) -> dict[str, list[tuple[int, int]]]:
+def region_windows(length: int, window: int,
+                   fractions: Sequence[float] = FRACTIONS) -> dict[str, list[tuple[int, int]]]:
     """(start, end) of the windows of each split: consecutive windows, cut by the fractions."""
     bounds = [(start, min(start + window, length)) for start in range(0, length, window)]
     n_train = round(fractions[0] * len(bounds))

@@ -81,7 +81,8 @@ def test_a_failing_derive_leaves_no_derived_folder(server):
 def test_two_entries_listing_one_file_share_its_download(server, register_entries):
     base, files = server
     files.content["/raw.csv"] = RAW
-    register_entries(derived_entry(f"{base}/raw.csv", name="first_use"), derived_entry(f"{base}/raw.csv", name="second_use"))
+    url = f"{base}/raw.csv"
+    register_entries(derived_entry(url, name="first_use"), derived_entry(url, name="second_use"))
     fetch("first_use", progress=False)
     fetch("second_use", progress=False)
     assert len(files.requests) == 1  # the second entry took the first one's verified copy
@@ -92,7 +93,8 @@ def test_two_entries_listing_one_file_share_its_download(server, register_entrie
 def test_a_damaged_copy_in_another_entry_is_not_shared(server, register_entries):
     base, files = server
     files.content["/raw.csv"] = RAW
-    register_entries(derived_entry(f"{base}/raw.csv", name="first_use"), derived_entry(f"{base}/raw.csv", name="second_use"))
+    url = f"{base}/raw.csv"
+    register_entries(derived_entry(url, name="first_use"), derived_entry(url, name="second_use"))
     fetch("first_use", progress=False)
     damaged = files_folder(get_dataset("first_use")) / "raw.csv"
     damaged.unlink()
