@@ -82,7 +82,7 @@ def test_token_offsets_names_a_tokenizer_without_them():
         (2, [7], [[0, 1]], "not a (start, end) tuple of int"),
         (2, [7], [(1, 3)], "not within 0 <= start <= end <= 2"),
         (2, [7], [(1, 0)], "not within"),
-        (3, [7, 8], [(1, 2), (0, 1)], "starts before span #0"),
+        (3, [7, 8], [(1, 2), (0, 1)], "starts before an earlier span (1)"),
     ],
     ids=["count", "type", "past-end", "reversed", "decreasing"],
 )

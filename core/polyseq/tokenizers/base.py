@@ -33,7 +33,11 @@ SKIPPED_ON_DECODE = frozenset(SPECIAL_IDS.values()) - {UNK_ID}
 
 @runtime_checkable
 class Tokenizer(Protocol):
-    """What the engine needs of a tokenizer. Samples need not be strings (MIDI scores are not)."""
+    """What the engine needs of a tokenizer. Samples need not be strings (MIDI scores are not).
+
+    Optional: `encode_with_offsets(sample) -> (ids, spans)`, the ids with the span of the sample
+    each came from, which per-token labelling needs (the contract is `TokenizerWithOffsets`).
+    """
 
     type_name: ClassVar[str]  # key in tokenizer JSON: "bytes", "char", "<domain>.<name>"
     trainable: ClassVar[bool]  # True for learned vocabularies: call train() before encode()

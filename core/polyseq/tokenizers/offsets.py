@@ -32,9 +32,9 @@ def token_offsets(tokenizer: Any, sample: Any) -> tuple[list[int], list[Span]]:
     return encode(sample)
 
 
-def char_spans(n: int, start: int = 0) -> list[Span]:
-    """One span per character: [(start, start+1), (start+1, start+2), ...], n of them."""
-    return list(zip(range(start, start + n), range(start + 1, start + n + 1)))
+def char_spans(n: int) -> list[Span]:
+    """One span per character: [(0, 1), (1, 2), ..., (n-1, n)]."""
+    return list(zip(range(n), range(1, n + 1)))
 
 
 def utf8_char_spans(text: str) -> list[Span]:
@@ -70,7 +70,7 @@ def offset_problems(sample_length: int, ids: Sequence[int], spans: Sequence[Any]
         elif not 0 <= span[0] <= span[1] <= sample_length:
             problems.append(f"span #{j} {span} is not within 0 <= start <= end <= {sample_length}")
         elif span[0] < previous:
-            problems.append(f"span #{j} {span} starts before span #{j - 1} ({previous}): starts must not decrease")
+            problems.append(f"span #{j} {span} starts before an earlier span ({previous}): starts must not decrease")
         else:
             previous = span[0]
         if len(problems) >= limit:
