@@ -1,5 +1,5 @@
-"""The core's own plugin: the cross-domain tokenizers and the built-in backbones, registered through
-the same hooks as any other plugin's."""
+"""The core's own plugin: the cross-domain tokenizers, the built-in backbones and tasks, registered
+through the same hooks as any other plugin's."""
 
 from __future__ import annotations
 
@@ -17,3 +17,13 @@ def register_backbones(register):
     register("transformer", "polyseq.models.transformer:Transformer",
              description="pre-norm Transformer: encoder, or causal decoder with KV cache")
     register("rnn", "polyseq.models.rnn:RNN", description="stacked LSTM or GRU, bidirectional for encoders")
+
+
+@hookimpl
+def register_tasks(register):
+    register("lm", "polyseq.tasks.lm:LanguageModel", description="next-token prediction; generates")
+    register("mlm", "polyseq.tasks.mlm:MaskedLanguageModel", description="masked-token prediction (encoder pretraining)")
+    register("classify", "polyseq.tasks.classify:Classify", description="one class per record")
+    register("regress", "polyseq.tasks.regress:Regress", description="real value(s) per record")
+    register("tag", "polyseq.tasks.tag:Tag", description="one label per position (per base, atom, note...)")
+    register("seq2seq", "polyseq.tasks.seq2seq:Seq2Seq", description="a target sequence per record, in any domain")

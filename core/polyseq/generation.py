@@ -49,15 +49,22 @@ class SamplingConfig:
             raise ConfigError(problems)
 
 
-def next_tokens(
-    logits: torch.Tensor, history: torch.Tensor, cfg: SamplingConfig, generator: torch.Generator, allow_eos: bool = True
-) -> torch.Tensor:
-    """(B, V) logits, (B, L) ids so far -> (B,) next ids."""
+def adjusted_logits(logits: torch.Tensor, history: torch.Tensor, cfg: SamplingConfig, allow_eos: bool = True) -> torch.Tensor:
+    """(B, V) logits, (B, L) ids so far -> (B, V) float logits with BANNED ids (and <eos> unless
+    `allow_eos`) at -inf and the repetition penalty applied: what sampling and beam search choose from."""
     logits = logits.float().clone()
     logits[:, list(BANNED) if allow_eos else [*BANNED, EOS_ID]] = float("-inf")
     if cfg.repetition_penalty != 1.0:
         seen = logits.gather(1, history)
         logits.scatter_(1, history, torch.where(seen > 0, seen / cfg.repetition_penalty, seen * cfg.repetition_penalty))
+    return logits
+
+
+def next_tokens(
+    logits: torch.Tensor, history: torch.Tensor, cfg: SamplingConfig, generator: torch.Generator, allow_eos: bool = True
+) -> torch.Tensor:
+    """(B, V) logits, (B, L) ids so far -> (B,) next ids."""
+    logits = adjusted_logits(logits, history, cfg, allow_eos)
     if cfg.temperature == 0:
         return logits.argmax(-1)
     logits = logits / cfg.temperature

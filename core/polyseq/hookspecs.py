@@ -117,6 +117,38 @@ def register_backbones(register: Callable[..., None]) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Tasks
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_tasks(register: Callable[..., None]) -> None:
+    """Register tasks: what a model learns from a domain's records (lm, classify, tag, seq2seq...).
+
+    A task object owns everything task-specific - how records become training items, the head,
+    loss and metrics, what `polyseq predict` writes, the metric `polyseq compare` ranks by, and
+    whether the model generates - so a new task needs no change to the engine (see
+    `polyseq.tasks.base.Task` and docs/writing-a-plugin.md, "Writing a task").
+
+    *Called:* once per process, when the registry is first built (`--data.task NAME`, `polyseq plugins`).
+
+    Args:
+        register: `register(name, task, description="")` where `task` is a `polyseq.tasks.Task`
+            subclass (or a `"module:Class"` string, imported on first use) whose `name` equals `name`.
+            A task name already registered by another plugin is reported as a failure of the later plugin.
+
+    Returns:
+        Nothing.
+
+    Example::
+
+        @hookimpl
+        def register_tasks(register):
+            register("count", "polyseq_count.task:CountTokens", description="regress the length")
+    """
+
+
+# --------------------------------------------------------------------------------------------
 # Datasets
 # --------------------------------------------------------------------------------------------
 

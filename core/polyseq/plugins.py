@@ -71,9 +71,11 @@ class Registry:
     domain_origins: dict[str, Origin] = field(default_factory=dict)
     tokenizers: dict[str, Entry] = field(default_factory=dict)
     backbones: dict[str, Entry] = field(default_factory=dict)
+    tasks: dict[str, Entry] = field(default_factory=dict)
     datasets: dict[str, Entry] = field(default_factory=dict)
     plugins: dict[str, Origin] = field(default_factory=dict)
     failures: list[PluginFailure] = field(default_factory=list)
+    _task_objects: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def get_domain(self, name: str) -> Domain:
         if name not in self.domains:
@@ -94,6 +96,19 @@ class Registry:
         err = unknown_name("tokenizer type", type_name, known, where=where)
         err.args = (err.args[0] + " Is the plugin that defines it installed? (see `polyseq plugins`)",)
         raise err
+
+    def get_task(self, name: str, where: str = "") -> Any:
+        """The task object registered as `name` (built once per registry)."""
+        if name not in self.tasks:
+            raise unknown_name("task", name, self.tasks, where=where)
+        if name not in self._task_objects:
+            cls = resolve(self.tasks[name].ref, f"task {name!r}")
+            task = cls() if isinstance(cls, type) else cls
+            if getattr(task, "name", None) != name:
+                raise PluginError(f"task {name!r} ({self.tasks[name].origin}) has name {getattr(task, 'name', None)!r}; "
+                                  "its `name` must equal the registered name")
+            self._task_objects[name] = task
+        return self._task_objects[name]
 
     def origin_of(self, plugin_name: str) -> Origin:
         return self.plugins.get(plugin_name, Origin(plugin_name))
@@ -239,6 +254,7 @@ def build_registry(pm: pluggy.PluginManager) -> Registry:
     _call_each(pm, "register_domains", reg, add_domain)
     _call_each(pm, "register_tokenizers", reg, entry_adder(reg.tokenizers, "tokenizer"))
     _call_each(pm, "register_backbones", reg, entry_adder(reg.backbones, "backbone"))
+    _call_each(pm, "register_tasks", reg, entry_adder(reg.tasks, "task"))
 
     def add_dataset(entry: Any, origin: Origin) -> None:
         from polyseq.catalog.entry import DatasetEntry
@@ -254,16 +270,22 @@ def build_registry(pm: pluggy.PluginManager) -> Registry:
 
 
 def _call_each(pm: pluggy.PluginManager, hook_name: str, reg: Registry, add: Callable[..., None]) -> None:
-    """Call each implementation separately so that one failing plugin cannot hide the others."""
-    for impl in getattr(pm.hook, hook_name).get_hookimpls():
+    """Call each implementation separately so that one failing plugin cannot hide the others.
+
+    Each call goes through pluggy's hook caller (restricted to one plugin), so pluggy's tracing
+    (POLYSEQ_TRACE_PLUGINS=1) and any hook wrappers see it as an ordinary hook call.
+    """
+    hook = getattr(pm.hook, hook_name)
+    for impl in hook.get_hookimpls():
         origin = reg.origin_of(impl.plugin_name)
         staged: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
 
         def register(*args: Any, **kwargs: Any) -> None:
             staged.append((args, kwargs))
 
+        others = [p for name, p in pm.list_name_plugin() if p is not None and name != impl.plugin_name]
         try:
-            impl.function(**({"register": register} if "register" in impl.argnames else {}))
+            pm.subset_hook_caller(hook_name, remove_plugins=others)(register=register)
             for args, kwargs in staged:
                 add(*args, origin=origin, **kwargs)
         except Exception as e:

@@ -42,7 +42,7 @@ def test_fit_logs_metrics_saves_a_self_contained_checkpoint_and_predicts(tmp_pat
     ckpt = next(root.rglob("best-*.ckpt"))
     raw = torch.load(ckpt, weights_only=True)  # no pickle needed to read it
     info = raw["hyper_parameters"]["data_info"]
-    assert info["label_names"] == ["motif", "plain"] and info["tokenizer"]["type"] == "char"
+    assert info["labels"] == ["motif", "plain"] and info["tokenizer"]["type"] == "char"
 
     out = tmp_path / "preds.csv"
     assert main(["predict", "--ckpt", str(ckpt), "--input", str(toy_csv), "--out", str(out)]) == 0

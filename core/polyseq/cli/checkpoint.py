@@ -11,7 +11,7 @@ from typing import Any
 @dataclass
 class Loaded:
     model: Any
-    info: dict[str, Any]  # the model's data_info: task, labels, scaler, tokenizer JSON, domain
+    info: Any  # the model's DataInfo: task, labels, scaler, tokenizer JSON, domain
     tokenizer: Any
     domain: Any
 
@@ -19,13 +19,10 @@ class Loaded:
 def open_checkpoint(path: str | Path) -> Loaded:
     """A checkpoint or export folder -> the model in eval mode, its tokenizer and its domain."""
     from polyseq import get_domain
-    from polyseq.tokenizers.serialization import tokenizer_from_dict
     from polyseq.training.module import load_model
 
     model = load_model(str(path))
-    info = model.hparams["data_info"]
-    tokenizer = tokenizer_from_dict(info["tokenizer"], source=f"{path} (tokenizer)")
-    return Loaded(model, info, tokenizer, get_domain(info["domain"]))
+    return Loaded(model, model.info, model.tokenizer(), get_domain(model.info.domain))
 
 
 def read_input(domain: Any, path: Path, command: str, options: list[str], strict: bool = False) -> list[Any]:
@@ -41,12 +38,6 @@ def read_input(domain: Any, path: Path, command: str, options: list[str], strict
 
 
 def model_items(loaded: Loaded, records: list[Any]) -> list[dict[str, Any]]:
-    """Dataset items as the model saw them in training: <cls> for classify/regress, cut to max_length."""
-    import torch
-
-    from polyseq.tokenizers.base import CLS_ID
-
-    prefix = [CLS_ID] if loaded.info["task"] in ("classify", "regress") else []
-    max_length = int(loaded.info.get("max_length", 512))
-    return [{"input_ids": torch.tensor((prefix + loaded.tokenizer.encode(r.sample))[:max_length] or [CLS_ID])}
-            for r in records]
+    """Dataset items as the model saw them in training (the task decides: <cls>, cut to max_length...)."""
+    task, tokenizer, info = loaded.model.task, loaded.tokenizer, loaded.info
+    return [task.inference_item(r.sample, tokenizer, info) for r in records]

@@ -28,14 +28,13 @@ def embeddings(loaded: Any, records: list[Any], pooling: str, batch_size: int) -
     import torch
 
     from polyseq.cli.checkpoint import model_items
-    from polyseq.data.datasets import Collate
+    from polyseq.data.datasets import pad_collate
     from polyseq.training.heads import pool
 
-    collate = Collate("classify", loaded.tokenizer.vocab_size)  # pads and masks; no LM masking
     chunks = []
     with torch.no_grad():
         for start in range(0, len(records), batch_size):
-            batch = collate(model_items(loaded, records[start : start + batch_size]))
+            batch = pad_collate(model_items(loaded, records[start : start + batch_size]))
             hidden = loaded.model.backbone(batch["input_ids"], batch["attention_mask"])
             chunks.append(pool(hidden, batch["attention_mask"], pooling))
     return torch.cat(chunks).numpy()
@@ -98,7 +97,7 @@ def _write_csv(path: Path, ids: list[Any], targets: list[Any], x: Any) -> None:
             w.writerow([rid, "" if t is None else t] + (x[i].tolist() if x is not None else []))
 
 
-def plot(x: Any, targets: list[Any], args: argparse.Namespace, info: dict[str, Any], pooling: str) -> None:
+def plot(x: Any, targets: list[Any], args: argparse.Namespace, info: Any, pooling: str) -> None:
     try:
         import matplotlib
 
@@ -113,7 +112,7 @@ def plot(x: Any, targets: list[Any], args: argparse.Namespace, info: dict[str, A
     if numeric:
         values = [float("nan") if t is None else float(t) for t in targets]
         points = ax.scatter(xy[:, 0], xy[:, 1], c=values, s=8, cmap="viridis")
-        fig.colorbar(points, ax=ax, label=", ".join(info.get("target_names", [])) or "target")
+        fig.colorbar(points, ax=ax, label=", ".join(info.target_names) or "target")
     else:
         for label in sorted({str(t) for t in targets}):
             keep = [str(t) == label for t in targets]
@@ -123,8 +122,8 @@ def plot(x: Any, targets: list[Any], args: argparse.Namespace, info: dict[str, A
     for i, setter in enumerate((ax.set_xlabel, ax.set_ylabel)):
         share = f" ({explained[i]:.0%} of variance)" if explained else ""
         setter(f"{axis} {i + 1}{share}")
-    ax.set_title(f"{len(targets)} records of {args.input.name}: {pooling}-pooled {info['domain']} embeddings\n"
-                 f"({Path(args.ckpt).name}, {info['task']} model), {args.projection.upper()} projection", fontsize=10)
+    ax.set_title(f"{len(targets)} records of {args.input.name}: {pooling}-pooled {info.domain} embeddings\n"
+                 f"({Path(args.ckpt).name}, {info.task} model), {args.projection.upper()} projection", fontsize=10)
     fig.tight_layout()
     args.plot.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.plot)

@@ -12,10 +12,11 @@ from polyseq.errors import ConfigError
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("generate", help="sample from a language-model checkpoint; write files; print domain metrics")
-    p.add_argument("--ckpt", required=True, type=Path, help="a checkpoint of `polyseq fit --data.task lm`")
-    p.add_argument("-n", "--num-samples", type=int, default=10)
+    p = sub.add_parser("generate", help="sample from a generating checkpoint (lm, seq2seq); write files; print domain metrics")
+    p.add_argument("--ckpt", required=True, type=Path, help="a checkpoint of `polyseq fit --data.task lm` (or seq2seq with --input)")
+    p.add_argument("-n", "--num-samples", type=int, default=10, help="lm: how many samples (seq2seq: one per input record)")
     prompt = p.add_mutually_exclusive_group()
+    prompt.add_argument("--input", type=Path, help="seq2seq: map every record of this file (read with the source domain's reader)")
     prompt.add_argument("--prompt", help="a sample prefix in the domain's text form (a SMILES prefix, a DNA primer)")
     prompt.add_argument("--prompt-file", type=Path, help="a file whose first record is the prompt (e.g. the first bars of a .mid)")
     p.add_argument("--max-new-tokens", type=int, default=256)
@@ -24,6 +25,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--top-k", type=int, default=None)
     p.add_argument("--top-p", type=float, default=None)
     p.add_argument("--repetition-penalty", type=float, default=1.0)
+    p.add_argument("--beam-size", type=int, default=1, help="seq2seq: beam search width (1: greedy or sampling)")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--reference", type=Path, help="training data, for novelty and distribution metrics")
@@ -33,44 +35,50 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from polyseq.cli.checkpoint import open_checkpoint
-    from polyseq.generation import SamplingConfig, generate
+    from polyseq import get_domain
+    from polyseq.cli.checkpoint import open_checkpoint, read_input
+    from polyseq.generation import SamplingConfig
 
-    if args.num_samples < 1 or args.batch_size < 1:
-        raise ConfigError("-n and --batch-size must be >= 1")
+    if args.num_samples < 1 or args.batch_size < 1 or args.beam_size < 1:
+        raise ConfigError("-n, --batch-size and --beam-size must be >= 1")
     cfg = SamplingConfig(args.max_new_tokens, args.temperature, args.top_k, args.top_p, args.repetition_penalty,
                          args.seed, args.min_new_tokens)
     loaded = open_checkpoint(args.ckpt)
-    model, info, tokenizer, domain = loaded.model, loaded.info, loaded.tokenizer, loaded.domain
-    if info["task"] != "lm":
-        raise ConfigError(f"{args.ckpt}: a {info['task']!r} model cannot generate; train one with --data.task lm")
-    prompt_ids = prompt_of(args, domain, tokenizer)
+    model, task, domain = loaded.model, loaded.model.task, loaded.domain
+    wanted = "input" if args.input is not None else "prompt"
+    if task.generates != wanted:
+        if task.generates is None:
+            raise ConfigError(f"{args.ckpt}: a {task.name!r} model cannot generate; train one with --data.task lm or seq2seq")
+        how = "give --input FILE (it maps input records)" if task.generates == "input" else "drop --input (it continues prompts)"
+        raise ConfigError(f"{args.ckpt}: a {task.name!r} model generates from {task.generates}s: {how}")
+    inputs = ([r.sample for r in read_input(domain, args.input, "generate", [])] if args.input is not None
+              else [prompt_of(args, domain)] * args.num_samples)
     samples = []
-    for start in range(0, args.num_samples, args.batch_size):
-        n = min(args.batch_size, args.num_samples - start)
-        batch_cfg = SamplingConfig(**{**cfg.__dict__, "seed": cfg.seed + start})
-        for new in generate(model, [prompt_ids] * n, batch_cfg):
-            samples.append(tokenizer.decode(prompt_ids + new))
-    written = domain.part("writer")(samples, args.out) if domain.writer else _write_text(samples, args.out)
-    metrics = sample_metrics(domain, samples, args.reference)
+    for start in range(0, len(inputs), args.batch_size):
+        options = {"sampling": SamplingConfig(**{**cfg.__dict__, "seed": cfg.seed + start}), "beam_size": args.beam_size}
+        samples += task.generate(model, inputs[start : start + args.batch_size], options)
+    out_domain = get_domain(loaded.info.output_domain)
+    written = out_domain.part("writer")(samples, args.out) if out_domain.writer else _write_text(samples, args.out)
+    metrics = sample_metrics(out_domain, samples, args.reference)
     metrics_out = args.metrics_out or Path(str(args.out) + ".metrics.json")
     metrics_out.write_text(json.dumps({"checkpoint": str(args.ckpt), "n": len(samples), "sampling": cfg.__dict__,
-                                       "metrics": metrics}, indent=2))
+                                       "beam_size": args.beam_size, "metrics": metrics}, indent=2))
     print(json.dumps(metrics, indent=2))
     print(f"{len(samples)} samples written to {', '.join(map(str, written[:3]))}{' ...' if len(written) > 3 else ''}; "
           f"metrics in {metrics_out}", file=sys.stderr)
     return 0
 
 
-def prompt_of(args: argparse.Namespace, domain: Any, tokenizer: Any) -> list[int]:
+def prompt_of(args: argparse.Namespace, domain: Any) -> Any:
+    """The prompt sample (None: no prompt)."""
     if args.prompt is not None:
-        return tokenizer.encode(domain.parse_text(args.prompt))
+        return domain.parse_text(args.prompt)
     if args.prompt_file is not None:
         first = next(iter(domain.read(args.prompt_file)), None)
         if first is None:
             raise ConfigError(f"{args.prompt_file}: no usable record to prompt with")
-        return tokenizer.encode(first.sample)
-    return []
+        return first.sample
+    return None
 
 
 def sample_metrics(domain: Any, samples: list[Any], reference_path: Path | None) -> dict[str, float]:

@@ -14,35 +14,37 @@ from polyseq.errors import ConfigError
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "predict",
-        help="predict classes or targets for every record of a file with a trained checkpoint",
+        help="predict per record (a class, values, per-position labels or a target sequence) with a trained checkpoint",
         description="Needs only the checkpoint: it carries the tokenizer, labels, scaler and domain.",
     )
     p.add_argument("--ckpt", required=True, type=Path, help="a checkpoint written by `polyseq fit`")
     p.add_argument("--input", required=True, type=Path, help="records to predict, read with the domain's reader")
-    p.add_argument("--out", required=True, type=Path, help="CSV to write (id, prediction, prob_<label>...)")
+    p.add_argument("--out", required=True, type=Path, help="CSV to write (id, then the task's columns: prediction, prob_<label>, pred_<target>...)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("-r", "--reader-option", action="append", default=[], metavar="KEY=VALUE",
                    help="option for the domain's reader, repeatable")
     p.add_argument("--strict", action="store_true", help="a bad record is an error instead of a skip")
+    p.add_argument("--beam-size", type=int, default=1, help="seq2seq: beam search width (1: greedy)")
+    p.add_argument("--max-new-tokens", type=int, default=None, help="seq2seq: longest output (default: the model's max_length)")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from polyseq.cli.checkpoint import model_items, open_checkpoint, read_input
-    from polyseq.data.datasets import Collate
 
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
     loaded = open_checkpoint(args.ckpt)
-    model, info, tokenizer = loaded.model, loaded.info, loaded.tokenizer
+    model = loaded.model
     records = read_input(loaded.domain, args.input, "predict", args.reader_option, args.strict)
-    collate = Collate(model.task, tokenizer.vocab_size)
+    collate = model.task.collate(loaded.info, {})
+    options = {k: getattr(args, k) for k in ("beam_size", "max_new_tokens")}
     rows = []
     for start in range(0, len(records), args.batch_size):
         chunk = records[start : start + args.batch_size]
-        out = model.predict_outputs(collate(model_items(loaded, chunk)))
-        for record, values in zip(chunk, out.tolist(), strict=True):
-            rows.append(_row(record, values, info))
+        out = model.predict_rows(collate(model_items(loaded, chunk)), options)
+        for record, values in zip(chunk, out, strict=True):
+            rows.append(_row(record, values))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["id"])
@@ -52,16 +54,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _row(record: Any, values: list[float], info: dict[str, Any]) -> dict[str, Any]:
+def _row(record: Any, values: dict[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {"id": record.meta.get("id", record.where)}
     if "id" in record.meta:
         row["source"] = record.where
-    if "label_names" in info:
-        labels = info["label_names"]
-        row["prediction"] = labels[max(range(len(values)), key=values.__getitem__)]
-        row.update({f"prob_{label}": round(p, 6) for label, p in zip(labels, values, strict=True)})
-    else:
-        row.update({f"pred_{name}": v for name, v in zip(info["target_names"], values, strict=True)})
+    row.update(values)
     if record.target is not None:
         row["target"] = record.target
     return row

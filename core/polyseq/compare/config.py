@@ -239,7 +239,9 @@ def load_config(path: str | Path, *, output: str | None = None, steps: int | Non
         sections = _check_sections(where, {s: entry[s] for s in SECTIONS if s in entry}, problems, keys)
         task = entry.get("task")
         if task is None:
-            problems.append(f"{where}: needs task (lm, mlm, classify or regress)")
+            from polyseq.tasks import task_names
+
+            problems.append(f"{where}: needs task (one of {', '.join(task_names())})")
         dataset_name, domain = entry.get("dataset"), None
         data = dict(sections.get("data") or {})
         try:

@@ -23,27 +23,28 @@ LABELS = {
     "val_r2": "R²", "val_ppl": "ppl", "val_bits_per_token": "val bits/token", "val_bits_per_byte": "val bits/byte",
     "val_loss": "val loss",
 }
-# Secondary metrics shown per task, after the primary one and val loss; lm also gets every val_gen_*.
-SECONDARY = {
-    "classify": ["val_f1", "val_auroc"], "regress": ["val_mae", "val_r2"],
-    "lm": ["val_bits_per_token", "val_ppl"], "mlm": ["val_acc", "val_ppl"],
-}
 DASH = "—"
 
 
-def primary_metric(task: str, rows: list[Row]) -> tuple[str, bool]:
-    """The metric a task's runs are ranked by, as (result key, higher_is_better).
+def _task(name: str) -> Any:
+    """The registered task object, or None when no installed plugin provides it (an old results.csv)."""
+    from polyseq.plugins import registry
 
-    lm prefers bits per byte, comparable across tokenizers, and falls back to bits per token when no
-    row of the group has it (a domain whose samples have no byte form). Unknown tasks use val loss.
+    reg = registry()
+    return reg.get_task(name) if name in reg.tasks else None
+
+
+def primary_metric(task: str, rows: list[Row]) -> tuple[str, bool]:
+    """The metric a task's runs are ranked by, as (result key, higher_is_better): the task's
+    `primary_metric`, the first of its candidates that some row of the group has (lm prefers bits per
+    byte, comparable across tokenizers, and falls back to bits per token for a domain whose samples
+    have no byte form). A task no installed plugin provides, or a metric no row has, uses val loss.
     """
-    if task == "classify":
-        return "val_acc", True
-    if task == "regress":
-        return "val_rmse", False
-    if task == "lm":
-        has_bpb = any(value(r, "val_bits_per_byte") is not None for r in rows)
-        return ("val_bits_per_byte" if has_bpb else "val_bits_per_token"), False
+    t = _task(task)
+    if t is not None:
+        for name in t.primary_metric:
+            if any(value(r, f"val_{name}") is not None for r in rows):
+                return f"val_{name}", bool(t.higher_is_better) and name != "loss"
     return "val_loss", False
 
 
@@ -171,8 +172,9 @@ def _intro(meta: dict[str, Any], results: list[Row] | None) -> list[str]:
 def _columns(task: str, rows: list[Row]) -> tuple[str, bool, list[str]]:
     key, higher = primary_metric(task, rows)
     extra = [] if key == "val_loss" else ["val_loss"]
-    extra += [k for k in SECONDARY.get(task, []) if k != key]
-    if task == "lm":
+    t = _task(task)
+    extra += [f"val_{k}" for k in (t.report_metrics if t is not None else ()) if f"val_{k}" != key]
+    if t is not None and t.generates:
         extra += sorted({k for r in rows for k in r if k.startswith("val_gen_")})
     return key, higher, [k for k in extra if values_of(rows, k)]
 

@@ -136,13 +136,13 @@ def run_one(cfg: CompareConfig, spec: RunSpec, progress_bar: bool = True) -> dic
     meter = RunMeter()
     trainer.callbacks.append(meter)
     trainer.fit(model, datamodule=data)
-    if model.task == "lm":
+    if model.task.generates:
         trainer.callbacks.append(SampleMetrics())
     final = trainer.validate(model, datamodule=data, verbose=False)[0]
     row: dict[str, Any] = {
         "run_id": spec.run_id, "dataset": spec.dataset, "domain": spec.domain, "task": spec.task,
         "backbone": spec.backbone, "tokenizer": spec.tokenizer, "seed": spec.seed, "status": "finished",
-        "params": sum(p.numel() for p in model.parameters()), "vocab_size": int(model.hparams["data_info"]["vocab_size"]),
+        "params": sum(p.numel() for p in model.parameters()), "vocab_size": int(model.info.vocab_size),
         "steps": trainer.global_step, "tokens": meter.tokens, "train_time_s": round(meter.train_s, 3),
         "tokens_per_s": round(meter.tokens / meter.train_s, 1) if meter.train_s else None,
     }

@@ -21,7 +21,7 @@ import numpy as np
 
 from polyseq.data import cache_root, write_atomically  # noqa: F401  (re-exported)
 
-CACHE_FORMAT = 2  # 2: info.json records encode_seconds; MIDI samples count their bytes
+CACHE_FORMAT = 3  # 2: info.json records encode_seconds; MIDI samples count their bytes; 3: tasks, ragged targets
 
 
 def file_signature(path: str | os.PathLike[str]) -> list[Any]:
@@ -40,25 +40,29 @@ def fingerprint(parts: dict[str, Any]) -> str:
 
 @dataclass
 class TokenArrays:
-    """The token ids of one split: sequence i is `ids[offsets[i]:offsets[i+1]]`."""
+    """The token ids of one split: sequence i is `ids[offsets[i]:offsets[i+1]]`.
+
+    `targets` holds one value (or row of values) per record; a task whose targets are sequences
+    (per-token labels, target token ids) stores them as `ragged`, another TokenArrays-like pair of
+    flat ids and offsets: target sequence i is `ragged.sequence(i)`.
+    """
 
     ids: np.ndarray
     offsets: np.ndarray
     targets: np.ndarray | None
     where: list[str]
     n_bytes: int  # bytes of the original samples (`module.sample_bytes`; 0 when unknown)
+    ragged: Ragged | None = None
 
     @classmethod
     def from_sequences(
-        cls, seqs: Sequence[Sequence[int]], targets: np.ndarray | None, where: list[str], n_bytes: int
+        cls, seqs: Sequence[Sequence[int]], targets: Any, where: list[str], n_bytes: int
     ) -> TokenArrays:
-        lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
-        offsets = np.zeros(len(seqs) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        ids = np.empty(int(offsets[-1]), dtype=np.int32)
-        for s, a, b in zip(seqs, offsets[:-1], offsets[1:], strict=True):
-            ids[a:b] = s
-        return cls(ids, offsets, targets, where, n_bytes)
+        """`targets`: None, an array with one entry per record, or one int sequence per record (ragged)."""
+        ids, offsets = flatten(seqs)
+        if targets is None or isinstance(targets, np.ndarray):
+            return cls(ids, offsets, targets, where, n_bytes)
+        return cls(ids, offsets, None, where, n_bytes, Ragged(*flatten(targets)))
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -78,6 +82,9 @@ class TokenArrays:
         np.save(folder / f"{split}.offsets.npy", self.offsets)
         if self.targets is not None:
             np.save(folder / f"{split}.targets.npy", self.targets)
+        if self.ragged is not None:
+            self.ragged.ids.tofile(folder / f"{split}.target_ids.int32")
+            np.save(folder / f"{split}.target_offsets.npy", self.ragged.offsets)
         (folder / f"{split}.json").write_text(json.dumps({"where": self.where, "n_bytes": self.n_bytes}))
 
     @classmethod
@@ -88,4 +95,30 @@ class TokenArrays:
         targets = np.load(targets_path, allow_pickle=False) if targets_path.exists() else None
         info = json.loads((folder / f"{split}.json").read_text())
         offsets = np.load(folder / f"{split}.offsets.npy", allow_pickle=False)
-        return cls(ids, offsets, targets, info["where"], info["n_bytes"])
+        ragged = None
+        if (folder / f"{split}.target_offsets.npy").exists():
+            ragged = Ragged(np.fromfile(folder / f"{split}.target_ids.int32", dtype=np.int32),
+                            np.load(folder / f"{split}.target_offsets.npy", allow_pickle=False))
+        return cls(ids, offsets, targets, info["where"], info["n_bytes"], ragged)
+
+
+@dataclass
+class Ragged:
+    """Sequences of ints stored flat: sequence i is `ids[offsets[i]:offsets[i+1]]`."""
+
+    ids: np.ndarray
+    offsets: np.ndarray
+
+    def sequence(self, i: int) -> np.ndarray:
+        return self.ids[self.offsets[i] : self.offsets[i + 1]]
+
+
+def flatten(seqs: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """One flat int32 array of all sequences, and the offsets (len + 1) where each starts."""
+    lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+    offsets = np.zeros(len(seqs) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    ids = np.empty(int(offsets[-1]), dtype=np.int32)
+    for s, a, b in zip(seqs, offsets[:-1], offsets[1:], strict=True):
+        ids[a:b] = s
+    return ids, offsets

@@ -1,9 +1,12 @@
-"""Task views over cached token ids, the collate function and the length-bucketing sampler.
+"""Dataset building blocks the tasks compose: views over cached token ids, padding, bucketing.
 
-    lm        blocks of packed ids (records joined by <eos>), input = block[:-1], labels = block[1:]
-    mlm       one record per item, masked in `collate` (15 %, of which 80 % <mask>, 10 % random, 10 % kept)
-    classify  <cls> + record ids (truncated), with a class index
-    regress   <cls> + record ids (truncated), with standardised target values
+    LMBlocks       packed ids (records joined by <eos>) cut into blocks: input = block[:-1], labels = block[1:]
+    RecordDataset  one item per record: [<cls>] + record ids (truncated), with its target and any
+                   per-record sequence a task adds (`extras`: per-token labels, target ids...)
+    pad_collate    pads every sequence-valued key, stacks the rest, builds the padding masks
+    mask_tokens    BERT's masking, for masked-LM collates
+
+Which view and collate a task uses is the task's business (`polyseq.tasks`); nothing here knows tasks.
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from polyseq.data.cache import TokenArrays
 from polyseq.tokenizers.base import CLS_ID, EOS_ID, MASK_ID, N_SPECIAL, PAD_ID
 
-TASKS = ("lm", "mlm", "classify", "regress")
 IGNORE = -100  # label ignored by cross-entropy
+#: the padding value of each sequence-valued key of an item; a key ending in `_ids` pads with <pad>
+PAD_VALUES = {"labels": IGNORE}
+#: padded keys that get a padding mask (True = real token) under the given name
+MASKS = {"input_ids": "attention_mask", "decoder_input_ids": "decoder_attention_mask"}
 
 
 class LMBlocks(Dataset):
@@ -51,7 +57,11 @@ class LMBlocks(Dataset):
 
 
 class RecordDataset(Dataset):
-    """One item per record: <cls> (for classify/regress) + ids truncated to `max_length`, and the target."""
+    """One item per record: [<cls>] + ids truncated to `max_length`, its target, and `extras`.
+
+    `extras(i, n_input)` returns more keys for item i (e.g. per-token labels aligned with the
+    `n_input` ids kept, or decoder inputs): how a task adds what it needs without a new view.
+    """
 
     def __init__(
         self,
@@ -59,21 +69,25 @@ class RecordDataset(Dataset):
         max_length: int,
         add_cls: bool,
         encode: Callable[[int], Sequence[int]] | None = None,
+        extras: Callable[[int, int], dict[str, Any]] | None = None,
     ):
         self.arrays = arrays
         self.max_length = max_length
         self.add_cls = add_cls
         self.encode = encode  # re-tokenises an augmented sample on the fly (train split only)
+        self.extras = extras
 
     def __len__(self) -> int:
         return len(self.arrays)
 
     def __getitem__(self, i: int) -> dict[str, Any]:
         ids = list(self.encode(i)) if self.encode is not None else self.arrays.sequence(i).tolist()
-        ids = ([CLS_ID] if self.add_cls else []) + ids
-        item: dict[str, Any] = {"input_ids": torch.tensor(ids[: self.max_length], dtype=torch.long), "index": i}
+        ids = (([CLS_ID] if self.add_cls else []) + ids)[: self.max_length]
+        item: dict[str, Any] = {"input_ids": torch.tensor(ids, dtype=torch.long), "index": i}
         if self.arrays.targets is not None:
             item["target"] = torch.as_tensor(self.arrays.targets[i])
+        if self.extras is not None:
+            item.update(self.extras(i, len(ids)))
         return item
 
     def lengths(self) -> np.ndarray:
@@ -94,29 +108,28 @@ def mask_tokens(ids: torch.Tensor, vocab_size: int, probability: float, generato
     return masked, labels
 
 
-class Collate:
-    """Pads a list of items to the longest one; builds the attention mask; masks for MLM."""
+def pad_collate(items: list[dict[str, Any]], masks: bool = True, pad_values: dict[str, int] | None = None) -> dict[str, torch.Tensor]:
+    """Pad each sequence-valued key to the batch's longest, stack the others.
 
-    def __init__(self, task: str, vocab_size: int, mlm_probability: float = 0.15, seed: int = 0):
-        self.task = task
-        self.vocab_size = vocab_size
-        self.mlm_probability = mlm_probability
-        self.generator = torch.Generator().manual_seed(seed)
-
-    def __call__(self, items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
-        ids = torch.nn.utils.rnn.pad_sequence([it["input_ids"] for it in items], batch_first=True, padding_value=PAD_ID)
-        batch = {"input_ids": ids}
-        if self.task == "lm":  # blocks are never padded: no mask keeps SDPA on its fused causal path
-            batch["labels"] = torch.stack([it["labels"] for it in items])
+    Sequence-valued: a tensor key ending in `_ids` (padded with <pad>) or named in `pad_values`
+    (default `PAD_VALUES`), padded along its first axis. With `masks`, each key of `MASKS` gets its
+    padding mask (True = real token). Without (packed LM blocks, all one length), no mask is built,
+    which keeps SDPA on its fused causal path.
+    """
+    pad_values = PAD_VALUES if pad_values is None else pad_values
+    batch: dict[str, torch.Tensor] = {}
+    for key, first in items[0].items():
+        values = [it[key] for it in items]
+        if isinstance(first, torch.Tensor) and first.dim() >= 1 and (key.endswith("_ids") or key in pad_values):
+            lengths = torch.tensor([len(v) for v in values])
+            batch[key] = torch.nn.utils.rnn.pad_sequence(values, batch_first=True, padding_value=pad_values.get(key, PAD_ID))
+            if masks and key in MASKS:
+                batch[MASKS[key]] = torch.arange(batch[key].shape[1])[None, :] < lengths[:, None]
+        elif isinstance(first, torch.Tensor):
+            batch[key] = torch.stack(values)
         else:
-            batch["attention_mask"] = ids != PAD_ID
-        if self.task == "mlm":
-            batch["input_ids"], batch["labels"] = mask_tokens(ids, self.vocab_size, self.mlm_probability, self.generator)
-        if "target" in items[0]:
-            batch["target"] = torch.stack([it["target"] for it in items])
-        if "index" in items[0]:
-            batch["index"] = torch.tensor([it["index"] for it in items])
-        return batch
+            batch[key] = torch.tensor(values)
+    return batch
 
 
 class BucketBatchSampler(Sampler[list[int]]):
@@ -185,3 +198,8 @@ class ResumableLoader(DataLoader):
     def load_state_dict(self, state: dict[str, int]) -> None:
         sampler: BucketBatchSampler = self.batch_sampler  # type: ignore[assignment]
         sampler.epoch, sampler.skip = int(state["epoch"]), int(state["batches"])
+
+
+def cls_item(ids: Sequence[int], max_length: int) -> dict[str, torch.Tensor]:
+    """<cls> + ids cut to `max_length`: the input of a pooled (classify/regress) model, as RecordDataset builds it."""
+    return {"input_ids": torch.tensor(([CLS_ID] + list(ids))[:max_length], dtype=torch.long)}

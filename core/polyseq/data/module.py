@@ -20,7 +20,8 @@ import pytorch_lightning as pl
 from torch.utils.data import DataLoader
 
 from polyseq.data import cache
-from polyseq.data.datasets import TASKS, BucketBatchSampler, Collate, LMBlocks, RecordDataset, ResumableLoader
+from polyseq.data.datasets import BucketBatchSampler, ResumableLoader
+from polyseq.data.info import DataInfo
 from polyseq.data.splits import check_fractions, random_split
 from polyseq.domain import resolve
 from polyseq.errors import ConfigError, ReaderError
@@ -69,14 +70,19 @@ class SequenceDataModule(pl.LightningDataModule):
         strict: bool = False,
         mlm_probability: float = 0.15,
         dataset: str | None = None,
+        target_domain: str | None = None,
+        target_tokenizer: str | None = None,
+        target_tokenizer_options: dict[str, Any] | None = None,
+        target_vocab_size: int | None = None,
     ):
         """
         Args:
             domain: a registered domain (`polyseq plugins` lists them); may be omitted with `dataset`.
             train: training file(s) or glob pattern(s); val/test likewise. Without val, the train
                 files are split with `split` and `split_fractions` (train, val[, test]).
-            task: lm, mlm, classify or regress.
-            target: the column/field holding the label (classify) or value(s) (regress).
+            task: a registered task (`polyseq plugins` lists them): lm, mlm, classify, regress, tag, seq2seq.
+            target: the column/field holding the label (classify), value(s) (regress), per-position
+                labels (tag) or target sequence (seq2seq).
             tokenizer: the domain's tokenizer name (default: the domain's default);
                 tokenizer_options are passed to it; tokenizer_file loads a saved one instead;
                 tokenizer_from takes the one inside a checkpoint or export folder (set by --model.init_from).
@@ -90,6 +96,8 @@ class SequenceDataModule(pl.LightningDataModule):
             dataset: a catalog dataset (`polyseq datasets` lists them) instead of train/val/test:
                 its files are fetched (or generated) on first use, and its domain, target and
                 reader options for `task` are the defaults.
+            target_domain, target_tokenizer, target_tokenizer_options, target_vocab_size: the domain
+                and tokenizer of seq2seq targets (default: the source's domain and its default tokenizer).
         """
         super().__init__()
         problems = []
@@ -106,24 +114,35 @@ class SequenceDataModule(pl.LightningDataModule):
             domain, target = domain or self._dataset.domain, target or spec.target
             reader_options = {**spec.reader_options, **(reader_options or {})}
             split = split or self._dataset.default_split
+            task_data = dict(getattr(spec, "data_options", {}) or {})
+            target_domain = target_domain or task_data.get("target_domain")
+            target_tokenizer = target_tokenizer or task_data.get("target_tokenizer")
         elif domain is None:
             problems.append("--data.domain is required (or --data.dataset NAME, which implies it; `polyseq datasets` lists them)")
-        if task not in TASKS:
-            problems.append(f"--data.task={task!r} is not one of {', '.join(TASKS)}")
-        if task in ("classify", "regress") and not target:
-            problems.append(f"--data.task={task} needs --data.target (the label or value column/field)")
         if max_length < 2:
             problems.append(f"--data.max_length must be >= 2, got {max_length}")
         if batch_size < 1:
             problems.append(f"--data.batch_size must be >= 1, got {batch_size}")
         if not 0 < mlm_probability < 1:
             problems.append(f"--data.mlm_probability must be in (0, 1), got {mlm_probability}")
+        from polyseq.errors import UnknownNameError
+        from polyseq.tasks import get_task
+
+        try:
+            self.task = get_task(task)
+        except UnknownNameError as e:
+            problems.append(str(e))
         if problems:
             raise ConfigError(problems)
         self.save_hyperparameters()
-        self.domain_name = domain
-        self.task = task
         self.target = target
+        problems = self.task.check_config(self)
+        if augment and not self.task.augmentable:
+            problems.append(f"--data.augment: the {task!r} task trains on the cached ids as they are and takes "
+                            "no augmentation; drop --data.augment")
+        if problems:
+            raise ConfigError(problems)
+        self.domain_name = domain
         self.split_name = split or "random"
         self.split_fractions = check_fractions(split_fractions) if val is None else None
         self.max_length = max_length
@@ -149,7 +168,7 @@ class SequenceDataModule(pl.LightningDataModule):
         if self._dataset is not None:
             from polyseq.catalog import split_files
 
-            files = split_files(self._dataset, self.task, seed=None)
+            files = split_files(self._dataset, self.task.name, seed=None)
             if "val" in files:
                 self.split_fractions = None
             return {s: files.get(s, []) for s in SPLITS}
@@ -227,37 +246,12 @@ class SequenceDataModule(pl.LightningDataModule):
             tok.train(samples, vocab_size=hp["vocab_size"]) if hp["vocab_size"] else tok.train(samples)
         return tok
 
-    def _targets(self, records: dict[str, list[Record]]) -> tuple[dict[str, np.ndarray | None], dict[str, Any]]:
-        if self.task not in ("classify", "regress"):
-            return {s: None for s in records}, {}
-        for split, recs in records.items():
-            missing = [r.where for r in recs if r.target is None]
-            if missing:
-                raise ReaderError(f"{missing[0]}: record has no target; --data.target={self.target!r} "
-                                  f"({len(missing)} record(s) in {split} lack it)")
-        if self.task == "classify":
-            names = sorted({str(r.target) for r in records["train"]})
-            index = {n: i for i, n in enumerate(names)}
-            out = {}
-            for split, recs in records.items():
-                unseen = sorted({str(r.target) for r in recs} - set(index))
-                if unseen:
-                    raise ConfigError(f"{split} split has label(s) {unseen} that the train split lacks "
-                                      f"(train labels: {names}); use a larger train split or another seed")
-                out[split] = np.array([index[str(r.target)] for r in recs], dtype=np.int64)
-            return out, {"label_names": names}
-        out = {s: np.array([np.atleast_1d(np.asarray(r.target, dtype=np.float32)) for r in recs]) for s, recs in records.items()}
-        mean, std = out["train"].mean(0), out["train"].std(0)
-        std = np.where(std > 0, std, 1.0)
-        names = [self.target] if isinstance(self.target, str) else list(self.target or [])
-        return out, {"target_names": names, "target_mean": mean.tolist(), "target_std": std.tolist()}
-
     def _build(self, files: dict[str, list[Path]], folder: Path) -> None:
         records = self.read_split_records(files)
         if "val" not in records:
             raise ConfigError("the validation split is empty: give --data.val or a larger train set / val fraction")
         tok = self._make_tokenizer(records["train"])
-        targets, target_info = self._targets(records)
+        targets, target_info = self.task.prepare_targets(records, tok, self)
         tokens_per_byte, encode_seconds = {}, {}
         for split, recs in records.items():
             samples = [r.sample for r in recs]
@@ -271,23 +265,27 @@ class SequenceDataModule(pl.LightningDataModule):
             arrays.save(folder, split)
             tokens_per_byte[split] = arrays.n_tokens / n_bytes if n_bytes else None
         info = {
-            "domain": self.domain_name, "task": self.task, "splits": list(records),
+            "domain": self.domain_name, "task": self.task.name, "splits": list(records),
             "tokenizer": tokenizer_to_dict(tok), "vocab_size": tok.vocab_size,
             "counts": {s: len(r) for s, r in records.items()}, "tokens_per_byte": tokens_per_byte,
-            "encode_seconds": encode_seconds, **target_info,
+            "encode_seconds": encode_seconds, "target_info": target_info,
         }
         (folder / "info.json").write_text(json.dumps(info))
 
     # ---- what the model needs ------------------------------------------------------------------
 
     @property
-    def data_info(self) -> dict[str, Any]:
+    def info(self) -> DataInfo:
+        """What the model and its checkpoints need to know about the data."""
         info = self.prepare()
-        keep = ("domain", "task", "vocab_size", "tokenizer", "label_names", "target_names", "target_mean", "target_std")
-        out = {k: info[k] for k in keep if k in info}
-        out["tokens_per_byte"] = info["tokens_per_byte"].get("val")
-        out["max_length"] = self.max_length
-        return out
+        fields = {k: info[k] for k in ("domain", "task", "vocab_size", "tokenizer") if k in info}
+        return DataInfo(**fields, **info.get("target_info", {}), max_length=self.max_length,
+                        tokens_per_byte=info["tokens_per_byte"].get("val"))
+
+    @property
+    def data_info(self) -> dict[str, Any]:
+        """`info` as plain values: what LightningCLI links into `--model.data_info`."""
+        return self.info.to_dict()
 
     # ---- Lightning hooks -------------------------------------------------------------------------
 
@@ -296,12 +294,10 @@ class SequenceDataModule(pl.LightningDataModule):
 
     def setup(self, stage: str | None = None) -> None:
         self.prepare()
+        info = self.info
         for split, arrays in self.arrays.items():
-            if self.task == "lm":
-                self.datasets[split] = LMBlocks(arrays, self.max_length)
-            else:
-                encode = self._augmented_encoder() if split == "train" and self.augment else None
-                self.datasets[split] = RecordDataset(arrays, self.max_length, self.task in ("classify", "regress"), encode)
+            encode = self._augmented_encoder() if split == "train" and self.augment else None
+            self.datasets[split] = self.task.dataset(arrays, info, encode)
 
     def _augmented_encoder(self) -> Any:
         import random
@@ -329,7 +325,7 @@ class SequenceDataModule(pl.LightningDataModule):
         if split not in self.datasets:
             raise ConfigError(f"there is no {split} split: give --data.{split} or three --data.split_fractions")
         ds = self.datasets[split]
-        collate = Collate(self.task, self.tokenizer.vocab_size, self.hparams["mlm_probability"], self.seed)
+        collate = self.task.collate(self.info, dict(self.hparams), self.seed)
         common = {"collate_fn": collate, "num_workers": self.num_workers, "pin_memory": _cuda(),
                   "persistent_workers": self.num_workers > 0}
         distributed = self.trainer is not None and self.trainer.world_size > 1

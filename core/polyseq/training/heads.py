@@ -40,3 +40,22 @@ class PooledHead(nn.Module):
 
     def forward(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.net(pool(hidden, mask, self.pooling))
+
+
+def build_pooled(model: nn.Module, n_out: int) -> None:
+    """An encoder backbone and a PooledHead with `n_out` outputs on `model` (classify, regress, ...)."""
+    from polyseq.errors import ConfigError
+
+    hp = model.hparams
+    model.backbone = model.make_backbone("bidirectional", model.info.vocab_size)
+    if hp["pooling"] == "cls" and model.backbone.causal:
+        raise ConfigError("--model.pooling=cls needs a bidirectional backbone; use mean or last with a causal one")
+    model.head = PooledHead(model.backbone.d_model, n_out, hp["pooling"], hp["dropout"])
+
+
+def pooled_outputs(model: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """The pooled head's outputs (B, n_out) in float32 (no padding mask: every position is real)."""
+    mask = batch.get("attention_mask")
+    if mask is None:
+        mask = torch.ones(batch["input_ids"].shape, dtype=torch.bool, device=batch["input_ids"].device)
+    return model.head(model.backbone(batch["input_ids"], mask), mask).float()

@@ -1,61 +1,31 @@
-"""`SequenceModel`: one LightningModule for every domain and task - backbone + head, loss, metrics, optimiser.
+"""`SequenceModel`: one LightningModule for every domain and task - the task's modules, loss and metrics, the optimiser.
 
-It stays thin: the backbone comes from the registry by name, the head from the task; it never
-reads files, tokenises or parses configs. Everything needed to use a checkpoint (tokenizer JSON,
-labels, target scaler, domain) arrives in `data_info` from the data module and is saved with
-the weights as hyper-parameters - plain JSON-like values, loadable with `weights_only=True`.
+It stays thin: the task (`polyseq.tasks`) builds the backbone(s) and head and computes the loss;
+the backbone comes from the registry by name. It never reads files, tokenises or parses configs,
+and it never names a task or a backbone. Everything needed to use a checkpoint (tokenizer JSON,
+labels, target scaler, domain) arrives as `data_info` from the data module (a `DataInfo` as plain
+values) and is saved with the weights as hyper-parameters, loadable with `weights_only=True`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import math
-import typing
 from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
 import torch
-import torch.nn.functional as F
-import torchmetrics
 from torch import nn
 
-from polyseq.data.datasets import IGNORE
-from polyseq.domain import resolve
+from polyseq.data.info import DataInfo
 from polyseq.errors import ConfigError
-from polyseq.training.heads import POOLINGS, LMHead, PooledHead
+from polyseq.models import backbone as backbones
+from polyseq.models.backbone import adapt_config, build_backbone, options_of
+from polyseq.training.heads import POOLINGS
 from polyseq.training.optim import build_adamw, warmup_cosine
 
-
-def config_class(backbone_cls: type) -> type:
-    """The dataclass a backbone is configured with: `config_class`, or the annotation of `config`."""
-    explicit = getattr(backbone_cls, "config_class", None)
-    if explicit is not None:
-        return explicit
-    hints = typing.get_type_hints(backbone_cls.__init__)
-    if "config" not in hints or not dataclasses.is_dataclass(hints["config"]):
-        raise ConfigError(f"backbone {backbone_cls.__name__} must take `config: <dataclass>` or set config_class")
-    return hints["config"]
-
-
-def build_backbone(name: str, vocab_size: int, causal: bool, options: dict[str, Any]) -> nn.Module:
-    """A registered backbone, configured from `options` (unknown keys are an error naming the choices)."""
-    from polyseq.errors import unknown_name
-    from polyseq.plugins import registry
-
-    backbones = registry().backbones
-    if name not in backbones:
-        raise unknown_name("backbone", name, backbones, where=" (--model.backbone)")
-    cls = resolve(backbones[name].ref, f"backbone {name!r}")
-    cfg_cls = config_class(cls)
-    fields = {f.name for f in dataclasses.fields(cfg_cls)}
-    values = {"vocab_size": vocab_size, "causal": causal, **options}
-    unknown = sorted(k for k in values if k not in fields)
-    if unknown:
-        raise ConfigError(f"--model: option(s) {', '.join(unknown)} do not apply to backbone {name!r}. "
-                          f"Its options: {', '.join(sorted(fields - {'vocab_size', 'causal'}))}")
-    return cls(cfg_cls(**values))
+STAGES = ("train", "val", "test")
 
 
 class SequenceModel(pl.LightningModule):
@@ -81,113 +51,100 @@ class SequenceModel(pl.LightningModule):
         """
         Args:
             backbone: a registered backbone (`polyseq plugins`): transformer or rnn built in.
-            d_model, n_layers, n_heads, dropout: the backbone's size (n_heads: attention only).
+            d_model, n_layers, n_heads, dropout: the backbone's size (each used where the backbone's
+                config has that field: n_heads by attention only).
             backbone_options: any other field of the backbone's config (e.g. positional: rope,
                 cell: gru, bidirectional: true, max_len: 2048).
-            pooling: cls, mean or last - how classify/regress heads summarise a sequence.
+            pooling: cls, mean or last - how pooled heads (classify, regress) summarise a sequence.
             lr, weight_decay, warmup_steps, min_lr_ratio: AdamW with warmup + cosine decay.
             init_from: a checkpoint or `polyseq export` folder whose backbone (architecture and
                 weights) starts this model; a new head is created for this task.
             freeze: none, backbone (all its weights) or layers (embeddings + first freeze_layers layers).
             backbone_lr_ratio: the backbone's learning rate as a fraction of lr (e.g. 0.1 when fine-tuning).
-            data_info: filled in from the data module (vocabulary, task, labels, scaler, tokenizer).
+            data_info: filled in from the data module (a DataInfo as plain values: vocabulary, task,
+                labels, scaler, tokenizer).
         """
+        options = {k: v for k, v in locals().items() if k not in ("self", "__class__", "data_info")}
         super().__init__()
         if data_info is None:
             raise ConfigError("SequenceModel needs data_info: train it with a SequenceDataModule (polyseq fit links them)")
         if pooling not in POOLINGS:
             raise ConfigError(f"--model.pooling={pooling!r} is not one of {', '.join(POOLINGS)}")
-        self.save_hyperparameters()
-        self.task = data_info["task"]
-        causal = self.task == "lm"
-        if pooling == "cls" and backbone == "rnn" and causal:
-            raise ConfigError("--model.pooling=cls needs a bidirectional backbone; use mean or last with a causal RNN")
-        options = {"d_model": d_model, "n_layers": n_layers, "dropout": dropout, **(backbone_options or {})}
-        if backbone == "transformer" and n_heads is not None:
-            options.setdefault("n_heads", n_heads)
-        if backbone == "rnn" and not causal:
-            options.setdefault("bidirectional", True)
-        if backbone == "transformer":
-            options.setdefault("max_len", max(1024, int(data_info.get("max_length", 0)) + 1))
-        if init_from:
+        from polyseq.tasks import get_task
+
+        self.info = DataInfo.from_dict(data_info, source="--model.data_info")
+        # explicit values, not Lightning's frame inspection: that would also collect the arguments of an
+        # enclosing SequenceModel (one built inside another, as --model.init_from does)
+        self.save_hyperparameters({**options, "data_info": self.info.to_dict()})  # data_info: the current format
+        self.task = get_task(self.info.task, where=" (the model's data_info)")
+        self._pretrained: dict[str, Any] | None = None
+        self.task.build(self)
+        for module in ("backbone", "head"):
+            if not isinstance(getattr(self, module, None), nn.Module):
+                raise ConfigError(f"task {self.task.name!r} did not build `{module}` in build(model)")
+        backbones.freeze(self.backbone, freeze, freeze_layers)
+        self.metrics = nn.ModuleDict({f"{s}_": m for s in STAGES if (m := self.task.metrics(self.info)) is not None})
+
+    # ---- what tasks build with ------------------------------------------------------------------
+
+    def make_backbone(self, mode: str, vocab_size: int, pretrained: bool = True) -> nn.Module:
+        """A backbone in `mode` with this model's options; from --model.init_from when given (and `pretrained`)."""
+        hp = self.hparams
+        if hp["init_from"] and pretrained:
             from polyseq.training.pretrained import pretrained_backbone
 
-            backbone, config, weights = pretrained_backbone(init_from, self.task, data_info["tokenizer"])
-            self.backbone = build_backbone(backbone, config.vocab_size, config.causal,
-                                           {k: v for k, v in dataclasses.asdict(config).items() if k not in ("vocab_size", "causal")})
-            self.backbone.load_state_dict(weights)
-            d_model = self.backbone.d_model
+            name, source = pretrained_backbone(hp["init_from"], self.info.tokenizer)
+            config = adapt_config(source, mode)
+            backbone = build_backbone(name, "causal" if config.causal else "bidirectional", config.vocab_size,
+                                      options_of(config))
+            backbone.load_state_dict(source.state_dict())
             # the checkpoint must rebuild without the source file: record the architecture, not the path
-            self.hparams.update(backbone=backbone, d_model=d_model, init_from=None, backbone_options={
-                k: v for k, v in dataclasses.asdict(config).items() if k not in ("vocab_size", "causal")})
-        else:
-            self.backbone = build_backbone(backbone, int(data_info["vocab_size"]), causal, options)
-        from polyseq.training.pretrained import freeze as freeze_backbone
+            self.hparams.update(backbone=name, d_model=backbone.d_model, init_from=None, backbone_options=options_of(config))
+            return backbone
+        sizes = {k: hp[k] for k in ("d_model", "n_layers", "n_heads", "dropout")}
+        return build_backbone(hp["backbone"], mode, vocab_size, dict(hp["backbone_options"] or {}),
+                              max_length=self.info.max_length, sizes=sizes)
 
-        freeze_backbone(self.backbone, freeze, freeze_layers)
-        if self.task in ("lm", "mlm"):
-            self.head: nn.Module = LMHead(self.backbone.token_embedding)
-        elif self.task == "classify":
-            self.head = PooledHead(d_model, len(data_info["label_names"]), pooling, dropout)
-        else:
-            self.head = PooledHead(d_model, len(data_info["target_names"]), pooling, dropout)
-        self.metrics = nn.ModuleDict({stage: self._metrics() for stage in ("train_", "val_", "test_")})
-        if self.task == "regress":
-            self.register_buffer("target_mean", torch.tensor(data_info["target_mean"], dtype=torch.float32))
-            self.register_buffer("target_std", torch.tensor(data_info["target_std"], dtype=torch.float32))
+    def stage_metrics(self, stage: str) -> Any:
+        """The stage's MetricCollection (the task's `metrics`); None when the task has none."""
+        key = f"{stage}_"
+        return self.metrics[key] if key in self.metrics else None
 
-    def _metrics(self) -> torchmetrics.MetricCollection | nn.Identity:
-        info = self.hparams["data_info"]
-        if self.task == "classify":
-            k = len(info["label_names"])
-            return torchmetrics.MetricCollection({
-                "acc": torchmetrics.Accuracy(task="multiclass", num_classes=k),
-                "f1": torchmetrics.F1Score(task="multiclass", num_classes=k, average="macro"),
-                "auroc": torchmetrics.AUROC(task="multiclass", num_classes=k),
-            })
-        if self.task == "regress":
-            return torchmetrics.MetricCollection({
-                "rmse": torchmetrics.MeanSquaredError(squared=False),
-                "mae": torchmetrics.MeanAbsoluteError(),
-                "r2": torchmetrics.R2Score(),
-            })
-        return nn.Identity()
+    def tokenizer(self, target: bool = False) -> Any:
+        """The tokenizer the model was trained with (`target`: the seq2seq target's), built once."""
+        from polyseq.tokenizers.serialization import tokenizer_from_dict
 
-    # ---- forward and steps ------------------------------------------------------------------
+        cached = self.__dict__.setdefault("_tokenizers", {})
+        if target not in cached:
+            config = self.info.target_tokenizer if target else self.info.tokenizer
+            if config is None:
+                raise ConfigError(f"a {self.task.name!r} model has no target tokenizer")
+            cached[target] = tokenizer_from_dict(config, source="the model's data_info")
+        return cached[target]
+
+    # ---- forward and steps ----------------------------------------------------------------------
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
-        hidden = self.backbone(input_ids, attention_mask)  # None: no padding (fused attention paths)
-        if attention_mask is None and self.task in ("classify", "regress"):
-            attention_mask = torch.ones(input_ids.shape, dtype=torch.bool, device=input_ids.device)
-        return self.head(hidden, attention_mask)
+        """The backbone's hidden states (B, T, d_model); heads and losses are the task's."""
+        return self.backbone(input_ids, attention_mask)  # None: no padding (fused attention paths)
 
     def _step(self, batch: dict[str, torch.Tensor], stage: str) -> torch.Tensor:
-        out = self(batch["input_ids"], batch.get("attention_mask"))
+        loss, extra = self.task.step(self, batch, stage)
         n = batch["input_ids"].size(0)
         on_step = stage == "train"
-        if self.task in ("lm", "mlm"):
-            loss = F.cross_entropy(out.flatten(0, 1).float(), batch["labels"].flatten(), ignore_index=IGNORE)
-            self.log(f"{stage}/loss", loss, prog_bar=True, on_step=on_step, on_epoch=True, batch_size=n, sync_dist=not on_step)
-            if stage != "train":
-                self.log(f"{stage}/ppl", torch.exp(loss), on_epoch=True, batch_size=n, sync_dist=True)
-                self.log(f"{stage}/bits_per_token", loss / math.log(2), on_epoch=True, batch_size=n, sync_dist=True)
-                tpb = self.hparams["data_info"].get("tokens_per_byte")
-                if self.task == "lm" and tpb:
-                    self.log(f"{stage}/bits_per_byte", loss / math.log(2) * tpb, on_epoch=True, batch_size=n, sync_dist=True)
-            return loss
-        metrics = self.metrics[f"{stage}_"]
-        if self.task == "classify":
-            loss = F.cross_entropy(out.float(), batch["target"])
-            metrics.update(out.float().softmax(-1), batch["target"])
-        else:
-            target = batch["target"].float()
-            loss = F.mse_loss(out.float(), (target - self.target_mean) / self.target_std)
-            pred = out.float() * self.target_std + self.target_mean
-            metrics.update(pred.flatten(), target.flatten())
         self.log(f"{stage}/loss", loss, prog_bar=True, on_step=on_step, on_epoch=True, batch_size=n, sync_dist=not on_step)
-        if stage != "train":
-            self.log_dict({f"{stage}/{k}": v for k, v in metrics.items()}, on_epoch=True, batch_size=n)
+        for key, value in extra.items():
+            self.log(f"{stage}/{key}", value, on_epoch=True, batch_size=n, sync_dist=True)
         return loss
+
+    def _log_metrics(self, stage: str) -> None:
+        """Compute, log and reset the stage's metrics: their state never outlives an epoch."""
+        metrics = self.stage_metrics(stage)
+        if metrics is None or not any(m.update_count for m in metrics.values()):
+            return
+        values = metrics.compute()
+        self.log_dict({f"{stage}/{k}": v for k, v in values.items() if v.numel() == 1}, sync_dist=False)
+        metrics.reset()
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         return self._step(batch, "train")
@@ -198,15 +155,19 @@ class SequenceModel(pl.LightningModule):
     def test_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         self._step(batch, "test")
 
+    def on_train_epoch_end(self) -> None:
+        self._log_metrics("train")
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_metrics("val")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_metrics("test")
+
     @torch.no_grad()
-    def predict_outputs(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Class probabilities (classify) or targets in original units (regress)."""
-        out = self(batch["input_ids"], batch.get("attention_mask")).float()
-        if self.task == "classify":
-            return out.softmax(-1)
-        if self.task == "regress":
-            return out * self.target_std + self.target_mean
-        raise ConfigError(f"predict needs a classify or regress model; this one is {self.task!r} (use generate)")
+    def predict_rows(self, batch: dict[str, torch.Tensor], options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The task's output columns for each item of `batch` (what `polyseq predict` writes)."""
+        return self.task.predict(self, batch, options or {})
 
     def configure_optimizers(self) -> Any:
         hp = self.hparams
@@ -239,9 +200,10 @@ def load_model(path: str, map_location: str = "cpu") -> SequenceModel:
         raise PolyseqError(f"{path}: no such checkpoint") from None
     except Exception as e:
         raise PolyseqError(f"{path}: not a loadable polyseq checkpoint ({type(e).__name__}: {e})") from e
-    if "hyper_parameters" not in ckpt or "data_info" not in ckpt["hyper_parameters"]:
+    if not isinstance(ckpt, dict) or "hyper_parameters" not in ckpt or "data_info" not in ckpt["hyper_parameters"]:
         raise PolyseqError(f"{path}: not a polyseq checkpoint (no model hyper-parameters with data_info)")
     accepted = inspect.signature(SequenceModel.__init__).parameters  # LightningCLI adds `_instantiator`
     model = SequenceModel(**{k: v for k, v in ckpt["hyper_parameters"].items() if k in accepted})
     model.load_state_dict(ckpt["state_dict"])
     return model.eval()
+

@@ -7,9 +7,7 @@ and `tokenizer.json`: a format a scientist can share, loadable wherever a checkp
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -17,45 +15,18 @@ from torch import nn
 
 from polyseq.errors import ConfigError, PolyseqError
 
-FREEZE = ("none", "backbone", "layers")
 
-
-def pretrained_backbone(path: str, task: str, tokenizer: dict[str, Any]) -> tuple[str, Any, dict[str, Any]]:
-    """(backbone name, its config for `task`, its weights) from a checkpoint or export folder."""
+def pretrained_backbone(path: str, tokenizer: Any) -> tuple[str, nn.Module]:
+    """(backbone name, the trained backbone) of a checkpoint or export folder, whose tokenizer must be `tokenizer`."""
     from polyseq.training.module import load_model
 
     source = load_model(path)
-    if source.hparams["data_info"]["tokenizer"] != tokenizer:
+    if dict(source.info.tokenizer) != dict(tokenizer):
         raise ConfigError(
             f"--model.init_from={path}: its tokenizer differs from the data module's. Fine-tuning must reuse the "
             "pretrained tokenizer: polyseq fit links it automatically; elsewhere pass --data.tokenizer_from the same path"
         )
-    config = source.backbone.config
-    if "causal" in {f.name for f in dataclasses.fields(config)} and not getattr(config, "bidirectional", False):
-        if hasattr(config, "n_heads"):  # attention masks only: the same weights serve encoder and decoder
-            config = dataclasses.replace(config, causal=task == "lm")
-    return source.hparams["backbone"], config, source.backbone.state_dict()
-
-
-def freeze(backbone: nn.Module, how: str, n_layers: int) -> None:
-    """`backbone`: every backbone weight; `layers`: embeddings and the first `n_layers` layers."""
-    if how not in FREEZE:
-        raise ConfigError(f"--model.freeze={how!r} is not one of {', '.join(FREEZE)}")
-    if how == "none":
-        return
-    for name, p in backbone.named_parameters():
-        if how == "backbone" or _layer_of(name) is None and "embedding" in name or _below(name, n_layers):
-            p.requires_grad_(False)
-
-
-def _layer_of(name: str) -> int | None:
-    m = re.search(r"(?:blocks\.(\d+)\.)|(?:_l(\d+)(?:_reverse)?$)", name)  # Transformer blocks.k / nn.LSTM weight_ih_lk
-    return None if m is None else int(m.group(1) or m.group(2))
-
-
-def _below(name: str, n: int) -> bool:
-    layer = _layer_of(name)
-    return layer is not None and layer < n
+    return source.hparams["backbone"], source.backbone
 
 
 def export(ckpt: str, out: Path) -> list[Path]:

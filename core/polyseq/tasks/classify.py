@@ -1,0 +1,67 @@
+"""`classify`: one class label per record, from the pooled sequence (<cls>, mean or last token)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from polyseq.data.datasets import RecordDataset, cls_item
+from polyseq.errors import ConfigError
+from polyseq.tasks.base import Task, label_index, records_with_targets
+from polyseq.training.heads import build_pooled, pooled_outputs
+
+
+class Classify(Task):
+    name = "classify"
+    description = "one class per record (pooled encoder + MLP); accuracy, macro F1, AUROC"
+    needs_target = True
+    record_target = "a class label"
+    primary_metric = ("acc",)
+    higher_is_better = True
+    report_metrics = ("f1", "auroc")
+
+    def prepare_targets(self, records: Any, tokenizer: Any, data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        records_with_targets(records, data.target)
+        names = label_index(records, lambda r: [r.target], "label")
+        if len(names) < 2:
+            raise ConfigError(f"--data.target={data.target!r}: the train split has a single class {names}; "
+                              "classification needs at least two")
+        index = {n: i for i, n in enumerate(names)}
+        targets = {s: np.array([index[str(r.target)] for r in recs], dtype=np.int64) for s, recs in records.items()}
+        return targets, {"labels": names}
+
+    def dataset(self, arrays: Any, info: Any, encode: Any = None) -> RecordDataset:
+        return RecordDataset(arrays, info.max_length, add_cls=True, encode=encode)
+
+    def build(self, model: Any) -> None:
+        build_pooled(model, len(model.info.labels))
+
+    def metrics(self, info: Any) -> Any:
+        import torchmetrics
+
+        k = len(info.labels)
+        return torchmetrics.MetricCollection({
+            "acc": torchmetrics.Accuracy(task="multiclass", num_classes=k),
+            "f1": torchmetrics.F1Score(task="multiclass", num_classes=k, average="macro"),
+            "auroc": torchmetrics.AUROC(task="multiclass", num_classes=k),
+        })
+
+    def step(self, model: Any, batch: dict[str, Any], stage: str) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        logits = pooled_outputs(model, batch)
+        model.stage_metrics(stage).update(logits.detach().softmax(-1), batch["target"])
+        return F.cross_entropy(logits, batch["target"]), {}
+
+    def inference_item(self, sample: Any, tokenizer: Any, info: Any) -> dict[str, Any]:
+        return cls_item(tokenizer.encode(sample), info.max_length)
+
+    def predict(self, model: Any, batch: dict[str, Any], options: Mapping[str, Any]) -> list[dict[str, Any]]:
+        labels = model.info.labels
+        rows = []
+        for probs in pooled_outputs(model, batch).softmax(-1).tolist():
+            best = max(range(len(probs)), key=probs.__getitem__)
+            rows.append({"prediction": labels[best], **{f"prob_{lab}": round(p, 6) for lab, p in zip(labels, probs, strict=True)}})
+        return rows
