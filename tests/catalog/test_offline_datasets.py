@@ -15,6 +15,7 @@ OFFLINE = [
     ("pydoc_topics", {}),
     ("python_stdlib", {"n": 20}),
     ("nci_properties", {"limit": 150}),
+    ("smiles_canonicalize", {"limit": 150}),
     ("dna_motifs", {"n": 100}),
     ("sympy_formulas", {"n_per_kind": 5}),
     ("midi_scales", {}),
