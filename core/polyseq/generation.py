@@ -4,6 +4,9 @@ The Transformer decodes with its KV cache and the RNN carries its state (`Backbo
 `use_cache=False` every step re-runs the whole sequence instead, which is the reference the cached
 path is tested against. A sample starts after <eos> - the separator the LM saw between training
 records - followed by the prompt's ids, and stops at the next <eos>.
+
+Encoder-decoders (seq2seq) decode with `polyseq.models.decoding.translate`, which samples with the
+same `SamplingConfig` and `next_tokens` and adds beam search.
 """
 
 from __future__ import annotations

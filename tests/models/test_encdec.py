@@ -296,6 +296,13 @@ def test_built_in_decoder_mode(name):
     assert model(torch.tensor([[8, 9, 10]]), None, torch.tensor([[BOS_ID, 7]])).shape == (1, 2, TGT_VOCAB)
 
 
+def test_rnn_decoder_config():
+    with pytest.raises(ConfigError, match="cross_attention=True needs bidirectional=False"):
+        RNNConfig(vocab_size=10, bidirectional=True, causal=False, cross_attention=True)
+    with pytest.raises(ConfigError, match="cross_attention='yes' must be true or false"):
+        TransformerConfig(vocab_size=10, cross_attention="yes")
+
+
 def test_memory_and_config_must_agree():
     model = make("transformer")
     with pytest.raises(ConfigError, match="pass memory"):
@@ -339,8 +346,8 @@ def learn_to_reverse(kind: str, steps: int, lr: float, d_model: int = 32, lo: in
     vocab = N_SPECIAL + ALPHABET
     if kind == "transformer":
         options = dict(d_model=d_model, n_layers=2, n_heads=4, dropout=0.0, max_len=16)
-        model = EncoderDecoder(Transformer(TransformerConfig(vocab_size=vocab, **options)),
-                               Transformer(TransformerConfig(vocab_size=vocab, causal=True, cross_attention=True, **options)))
+        decoder = TransformerConfig(vocab_size=vocab, causal=True, cross_attention=True, **options)
+        model = EncoderDecoder(Transformer(TransformerConfig(vocab_size=vocab, **options)), Transformer(decoder))
     else:
         options = dict(d_model=d_model, n_layers=1, dropout=0.0, cell=kind)
         model = EncoderDecoder(RNN(RNNConfig(vocab_size=vocab, bidirectional=True, causal=False, **options)),

@@ -24,7 +24,7 @@ from polyseq.training.heads import LMHead
 
 
 class EncoderDecoder(nn.Module):
-    """source ids -> encoder -> memory; [<bos>] + target ids + memory -> decoder -> logits over the target vocabulary."""
+    """source ids -> encoder -> memory; [<bos>] + target ids, memory -> decoder -> logits (target vocabulary)."""
 
     def __init__(self, encoder: nn.Module, decoder: nn.Module):
         super().__init__()

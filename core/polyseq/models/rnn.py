@@ -67,7 +67,8 @@ class RNNConfig:
             problems.append(f"max_len={self.max_len!r} must be a positive integer or None (no limit)")
         if self.cell not in CELLS:
             problems.append(f"cell={self.cell!r} is not one of {', '.join(CELLS)}")
-        problems += [f"{n}={getattr(self, n)!r} must be true or false" for n in ("bidirectional", "causal", "cross_attention")
+        flags = ("bidirectional", "causal", "cross_attention")
+        problems += [f"{n}={getattr(self, n)!r} must be true or false" for n in flags
                      if not isinstance(getattr(self, n), bool)]
         if self.bidirectional is True and self.causal is True:
             problems.append("bidirectional=True needs causal=False: a bidirectional RNN sees future tokens")
