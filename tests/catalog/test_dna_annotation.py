@@ -155,6 +155,17 @@ def test_protein_fragments_are_the_translation_of_their_dna(genbank, tmp_path):
     assert splits_of_gene["t0001"] == splits_of_gene["t0004"]  # the same protein: the same split
 
 
+def test_the_text_char_tokenizer_holds_every_amino_acid_letter():
+    """ecoli_cds_protein's target domain and tokenizer (data_options): 20 amino acids, U, X and the stop '*'."""
+    from polyseq_dna.datasets import ECOLI_PROTEIN
+
+    options = ECOLI_PROTEIN.task("seq2seq").data_options
+    tok = get_domain(options["target_domain"]).make_tokenizer(options["target_tokenizer"])
+    proteins = ["ACDEFGHIKLMNPQRSTVWY*", "MUX*", "MKV"]
+    tok.train(proteins)
+    assert all(tok.decode(tok.encode(p)) == p for p in proteins) and tok.vocab_size >= 23
+
+
 def test_genes_linked_by_an_identical_protein_share_a_group():
     def frag(locus, translation):
         return Fragment(f"P_{locus}", locus, 1, "ATG", "M", translation)
