@@ -27,7 +27,9 @@ cut into fragments of `codons` codons (the last one shorter) and each fragment i
 own translation by the codon table, `*` for the stop: a pair is a function of its DNA alone, so an
 alternative start codon (GTG, TTG) reads V or L there, not the initiator M of `/translation`.
 Genes are split 80/10/10 with all fragments of a gene in one split, and genes with an identical
-protein (copies of an insertion sequence) in the same split. CSV `id,gene,dna,protein`.
+protein (copies of an insertion sequence) in the same split. CSV `id,gene,dna,protein`: `id` is
+`<protein_id>:<fragment number>` (a locus may have two CDS: alternative starts, frameshifts),
+`gene` the `/locus_tag` (b0001...), the unit of the split.
 
 Each writer also writes `summary.json` with the counts (skipped CDS, overlaps, label shares,
 rows per split) and returns them.
