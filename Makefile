@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml examples/polyseq-protein/pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	# first: the CPU build (a plain `torch` would pull a multi-GB CUDA build)
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e ".[dev]" -e examples/polyseq-protein
+	$(BIN)/python -m pip install -q -e ".[dev]" -e examples/polyseq-protein -e examples/polyseq-count -e examples/polyseq-conv
 	$(BIN)/python -m pip check
 	touch $@
 
