@@ -1,5 +1,6 @@
 """The plugin manager: discovery, explicit registration, failure isolation, provenance."""
 
+import json
 import os
 import subprocess
 import sys
@@ -10,7 +11,10 @@ import pytest
 
 import polyseq
 from polyseq import ConfigError, Domain, PluginError, UnknownNameError, hookimpl
+from polyseq import hookspecs
 from polyseq import plugins as plugin_manager
+from polyseq.cli import main as cli_main
+from polyseq.tasks import Task
 from polyseq.tokenizers.char import CharTokenizer
 
 
@@ -158,3 +162,65 @@ def test_load_plugins_switch_selects_entry_points(tmp_path):
     env["POLYSEQ_LOAD_PLUGINS"] = ""
     info = json.loads(_polyseq("plugins", "--json", env=env).stdout)
     assert [p["name"] for p in info["plugins"]] == ["polyseq.core"] and info["domains"] == []
+
+
+# ---- tasks in `polyseq plugins` -------------------------------------------------------------------
+
+
+class SpanTask(Task):
+    """A task made in a test: only what `polyseq plugins` reads."""
+
+    name = "span_test"
+    needs_target = True
+    record_target = "start and end of a span"
+    generates = "input"
+
+
+class TaskPlugin:
+    @hookimpl
+    def register_tasks(self, register):
+        register("span_test", SpanTask, description="a task made in a test")
+        register("broken_test", "a_module_that_does_not_exist:Task", description="cannot be imported")
+
+
+def test_plugins_lists_tasks_with_origin_record_and_generation(registered, capsys):
+    registered(TaskPlugin(), "task-plugin")
+    assert cli_main(["plugins", "--json"]) == 0
+    tasks = {t["name"]: t for t in json.loads(capsys.readouterr().out)["tasks"]}
+    assert tasks["span_test"] == {
+        "name": "span_test", "description": "a task made in a test", "plugin": "task-plugin",
+        "distribution": "(registered explicitly)", "record_target": "start and end of a span",
+        "needs_target": True, "generates": "input", "error": None}
+    assert tasks["lm"]["plugin"] == "polyseq.core" and tasks["lm"]["distribution"].startswith("polyseq ")
+    assert tasks["lm"]["generates"] == "prompt" and tasks["classify"]["generates"] is None
+    assert tasks["classify"]["record_target"] == "a class label" and tasks["classify"]["needs_target"] is True
+    broken = tasks["broken_test"]  # listed with the reason; the other tasks are unaffected
+    assert broken["record_target"] is None and "a_module_that_does_not_exist" in broken["error"]
+
+    assert cli_main(["plugins"]) == 0
+    text = capsys.readouterr().out
+    tasks_section = text.split("Tasks (--data.task)\n")[1]
+    assert "span_test  a task made in a test  [(registered explicitly), plugin task-plugin]" in tasks_section
+    assert "record: start and end of a span; generates: yes, one output per input record" in tasks_section
+    assert "record: nothing (the sample itself); generates: yes, continues a prompt" in tasks_section
+    assert "record: a class label; generates: no" in tasks_section
+    assert "broken_test" in tasks_section and "cannot be loaded: PluginError" in tasks_section
+
+
+def test_strict_plugins_makes_an_unloadable_task_an_error(registered, monkeypatch, capsys):
+    registered(TaskPlugin(), "task-plugin")
+    monkeypatch.setenv("POLYSEQ_STRICT_PLUGINS", "1")
+    assert cli_main(["plugins"]) == 2
+    assert "a_module_that_does_not_exist" in capsys.readouterr().err
+
+
+def test_trace_plugins_prints_every_registration_hook_call(tmp_path):
+    env = dict(os.environ, POLYSEQ_LOAD_PLUGINS="text", POLYSEQ_TRACE_PLUGINS="1")
+    traced = _polyseq("plugins", env=env)
+    assert traced.returncode == 0, traced.stderr
+    calls = [line.split()[0] for line in traced.stderr.splitlines() if line.endswith("[hook]") and "finish" not in line]
+    # the core implements tokenizers, backbones and tasks; the text plugin domains and datasets
+    assert sorted(calls) == sorted(hookspecs.all_hook_names()), traced.stderr
+    assert "Tasks (--data.task)" in traced.stdout  # the listing itself is unchanged
+    env.pop("POLYSEQ_TRACE_PLUGINS")
+    assert "[hook]" not in _polyseq("plugins", env=env).stderr

@@ -1,4 +1,4 @@
-"""`polyseq plugins`: every plugin, domain, tokenizer, reader and backbone, and who provided it."""
+"""`polyseq plugins`: every plugin, domain, tokenizer, reader, backbone and task, and who provided it."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import json
 import sys
 from typing import Any
 
-from polyseq.plugins import Registry, registry
+from polyseq.plugins import Entry, Registry, registry, strict_plugins
+
+#: `Task.generates`, as the text listing says it
+GENERATES = {None: "no", "prompt": "yes, continues a prompt", "input": "yes, one output per input record"}
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("plugins", help="list plugins, domains, tokenizers, readers and backbones")
+    p = sub.add_parser("plugins", help="list plugins, domains, tokenizers, readers, backbones and tasks")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(run=run)
 
@@ -47,7 +50,28 @@ def describe(reg: Registry) -> dict[str, Any]:
             {"name": e.name, "description": e.description, "plugin": e.origin.plugin, "distribution": str(e.origin)}
             for e in reg.backbones.values()
         ],
+        "tasks": [describe_task(reg, e) for e in reg.tasks.values()],
     }
+
+
+def describe_task(reg: Registry, entry: Entry) -> dict[str, Any]:
+    """A task's row: its origin, what a record must carry for it, whether it generates.
+
+    These are class attributes of the task, so its module is imported; a task that cannot be
+    loaded is listed with the reason (an error with POLYSEQ_STRICT_PLUGINS), and the other rows are unaffected.
+    """
+    row: dict[str, Any] = {"name": entry.name, "description": entry.description, "plugin": entry.origin.plugin,
+                           "distribution": str(entry.origin), "record_target": None, "needs_target": None,
+                           "generates": None, "error": None}
+    try:
+        task = reg.get_task(entry.name)
+    except Exception as e:  # a broken task module must not hide the others (as a broken plugin does not)
+        if strict_plugins():
+            raise
+        row["error"] = f"{type(e).__name__}: {e}"
+        return row
+    row.update(record_target=task.record_target, needs_target=bool(task.needs_target), generates=task.generates)
+    return row
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,6 +102,15 @@ def run(args: argparse.Namespace) -> int:
     for b in info["backbones"]:
         out(f"  {b['name']:<10} {b['description']}  [{b['distribution']}]\n")
     if not info["backbones"]:
+        out("  (none registered)\n")
+    out("Tasks (--data.task)\n")
+    for t in info["tasks"]:
+        out(f"  {t['name']:<10} {t['description']}  [{t['distribution']}, plugin {t['plugin']}]\n")
+        if t["error"]:
+            out(f"  {'':<10} cannot be loaded: {t['error']}\n")
+            continue
+        out(f"  {'':<10} record: {t['record_target']}; generates: {GENERATES.get(t['generates'], t['generates'])}\n")
+    if not info["tasks"]:
         out("  (none registered)\n")
     out("* default tokenizer of the domain\n")
     return 0
