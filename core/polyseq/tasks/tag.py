@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from polyseq.data.datasets import IGNORE, RecordDataset, pad_collate
-from polyseq.errors import ReaderError
+from polyseq.errors import ConfigError, ReaderError
 from polyseq.tasks.base import Task, label_index, records_with_targets
 from polyseq.tokenizers.offsets import token_offsets
 
@@ -87,6 +87,9 @@ class Tag(Task):
                     raise ReaderError(f"{r.where}: {len(r.target)} labels in --data.target={data.target!r} for a sample "
                                       f"of {len(r.sample)} positions; the tag task needs exactly one label per position")
         names = label_index(records, lambda r: r.target, "label")
+        if len(names) < 2:
+            raise ConfigError(f"--data.target={data.target!r}: the train split has a single label {names}; "
+                              "tagging needs at least two")
         index = {n: i for i, n in enumerate(names)}
         out = {}
         for split, recs in records.items():
@@ -118,7 +121,7 @@ class Tag(Task):
             "f1": torchmetrics.F1Score(task="multiclass", num_classes=k, average="macro"),
             "per_label": ClasswiseWrapper(torchmetrics.F1Score(task="multiclass", num_classes=k, average=None),
                                           labels=[str(x) for x in info.labels], prefix="f1_"),
-        })
+        }, compute_groups=False)  # grouped, the per-label F1 would share the macro F1's state and warn it was never updated
 
     def step(self, model: Any, batch: dict[str, Any], stage: str) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         logits = model.head(model.backbone(batch["input_ids"], batch.get("attention_mask"))).float()
