@@ -25,6 +25,13 @@ def test_plugin_guide_python_blocks_run_in_order(tmp_path):
     result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert "1 records read from 1 file(s), 1 bad" in result.stdout
+    # the task and backbone sections ran to their last line
+    assert "backbone 'tinyconv' cannot be built as 'causal' (the task needs it); it supports: bidirectional" in result.stdout
+
+
+def test_plugin_guide_has_a_section_for_each_kind_of_part():
+    headings = re.findall(r"^## \d+\. (.+)$", GUIDE.read_text(encoding="utf-8"), re.M)
+    assert {"The domain and its hook", "Writing a task", "Writing a backbone", "Hook reference"} <= set(headings)
 
 
 def test_hook_reference_lists_exactly_the_hooks_of_hookspecs():
