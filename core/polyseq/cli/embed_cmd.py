@@ -1,4 +1,7 @@
-"""`polyseq embed --ckpt X --input FILE --out emb.npy|.csv [--plot emb.png]`: pooled embeddings per record."""
+"""`polyseq embed --ckpt X --input FILE --out emb.npy|.csv [--plot emb.png]`: pooled embeddings per record.
+
+The loop is `polyseq.training.inference` (Lightning's Trainer.predict): --trainer.* flags as in fit.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from polyseq.cli.checkpoint import add_inference_arguments
 from polyseq.errors import ConfigError, PolyseqError
 
 
@@ -17,26 +21,27 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--input", required=True, type=Path, help="records, read with the checkpoint domain's reader")
     p.add_argument("--out", required=True, type=Path, help=".npy (array, ids beside it as .ids.csv) or .csv")
     p.add_argument("--pooling", choices=["mean", "cls", "last"], default=None, help="default: the model's own")
-    p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--plot", type=Path, help="PNG of a 2-D projection coloured by label or target (needs matplotlib)")
     p.add_argument("--projection", choices=["pca", "umap", "tsne"], default="pca")
-    p.add_argument("-r", "--reader-option", action="append", default=[], metavar="KEY=VALUE")
+    add_inference_arguments(p, batch_size=64)
     p.set_defaults(run=run)
 
 
-def embeddings(loaded: Any, records: list[Any], pooling: str, batch_size: int) -> Any:
+def embeddings(trainer: Any, loaded: Any, records: list[Any], pooling: str, batch_size: int) -> Any:
+    """(records, d_model) float32 array of pooled backbone states, in input order."""
     import torch
 
     from polyseq.cli.checkpoint import model_items
     from polyseq.data.datasets import pad_collate
+    from polyseq.training import inference
     from polyseq.training.heads import pool
 
-    chunks = []
-    with torch.no_grad():
-        for start in range(0, len(records), batch_size):
-            batch = pad_collate(model_items(loaded, records[start : start + batch_size]))
-            hidden = loaded.model.backbone(batch["input_ids"], batch["attention_mask"])
-            chunks.append(pool(hidden, batch["attention_mask"], pooling))
+    def step(model: Any, batch: dict[str, Any], start: int) -> Any:
+        hidden = model.backbone(batch["input_ids"], batch["attention_mask"])
+        return pool(hidden, batch["attention_mask"], pooling).float()
+
+    chunks = inference.run(trainer, loaded.model, len(records), batch_size,
+                           lambda start, stop: pad_collate(model_items(loaded, records[start:stop])), step)
     return torch.cat(chunks).numpy()
 
 
@@ -64,25 +69,31 @@ def project(x: Any, how: str) -> Any:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from polyseq.cli.checkpoint import open_checkpoint, read_input
+    from polyseq.cli.checkpoint import make_trainer, open_checkpoint, read_input
+    from polyseq.training import inference
 
+    if args.batch_size < 1:
+        raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
+    if args.out.suffix not in (".npy", ".csv"):
+        raise ConfigError(f"--out {args.out}: use a .npy or .csv file")
+    trainer = make_trainer(args)
     loaded = open_checkpoint(args.ckpt)
     model, info = loaded.model, loaded.info
-    records = read_input(loaded.domain, args.input, "embed", args.reader_option)
+    records = read_input(loaded.domain, args.input, "embed", args, quiet=not inference.is_main_process())
     if not records:
         raise PolyseqError(f"{args.input}: no records to embed")
     pooling = args.pooling or model.hparams.get("pooling", "mean")
-    x = embeddings(loaded, records, pooling, args.batch_size)
+    x = embeddings(trainer, loaded, records, pooling, args.batch_size)
+    if not trainer.is_global_zero:
+        return 0
     ids = [r.meta.get("id", r.where) for r in records]
     targets = [r.target for r in records]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.out.suffix == ".npy":
         np.save(args.out, x)
         _write_csv(args.out.with_suffix(".ids.csv"), ids, targets, None)
-    elif args.out.suffix == ".csv":
-        _write_csv(args.out, ids, targets, x)
     else:
-        raise ConfigError(f"--out {args.out}: use a .npy or .csv file")
+        _write_csv(args.out, ids, targets, x)
     print(f"{len(records)} embeddings of size {x.shape[1]} written to {args.out}", file=sys.stderr)
     if args.plot:
         plot(x, targets, args, info, pooling)

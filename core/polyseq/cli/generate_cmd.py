@@ -1,4 +1,9 @@
-"""`polyseq generate --ckpt X -n N --out PATH`: samples in the domain's own format, with its metrics."""
+"""`polyseq generate --ckpt X -n N --out PATH`: samples in the domain's own format, with its metrics.
+
+The loop is `polyseq.training.inference` (Lightning's Trainer.predict): --trainer.* flags as in fit.
+Inputs are cut into --batch-size chunks and chunk k samples with seed `--seed + its first index`, so
+the samples do not depend on how many devices share the chunks.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from polyseq.cli import options_from
+from polyseq.cli.checkpoint import add_inference_arguments
 from polyseq.errors import ConfigError
 
 
@@ -26,23 +33,25 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--top-p", type=float, default=None)
     p.add_argument("--repetition-penalty", type=float, default=1.0)
     p.add_argument("--beam-size", type=int, default=1, help="seq2seq: beam search width (1: greedy or sampling)")
-    p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--reference", type=Path, help="training data, for novelty and distribution metrics")
     p.add_argument("--out", required=True, type=Path, help="where the domain's writer puts the samples")
     p.add_argument("--metrics-out", type=Path, help="JSON with the metrics (default: <out>.metrics.json)")
+    add_inference_arguments(p, batch_size=16)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from polyseq import get_domain
-    from polyseq.cli.checkpoint import open_checkpoint, read_input
+    from polyseq.cli.checkpoint import make_trainer, open_checkpoint, read_input
     from polyseq.generation import SamplingConfig
+    from polyseq.training import inference
 
     if args.num_samples < 1 or args.batch_size < 1 or args.beam_size < 1:
         raise ConfigError("-n, --batch-size and --beam-size must be >= 1")
     cfg = SamplingConfig(args.max_new_tokens, args.temperature, args.top_k, args.top_p, args.repetition_penalty,
                          args.seed, args.min_new_tokens)
+    trainer = make_trainer(args)
     loaded = open_checkpoint(args.ckpt)
     model, task, domain = loaded.model, loaded.model.task, loaded.domain
     wanted = "input" if args.input is not None else "prompt"
@@ -51,12 +60,21 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"{args.ckpt}: a {task.name!r} model cannot generate; train one with --data.task lm or seq2seq")
         how = "give --input FILE (it maps input records)" if task.generates == "input" else "drop --input (it continues prompts)"
         raise ConfigError(f"{args.ckpt}: a {task.name!r} model generates from {task.generates}s: {how}")
-    inputs = ([r.sample for r in read_input(domain, args.input, "generate", [])] if args.input is not None
+    if args.reader_option and args.input is None and args.prompt_file is None:
+        raise ConfigError("-r/--data.reader_options apply to --input or --prompt-file")
+    quiet = not inference.is_main_process()
+    inputs = ([r.sample for r in read_input(domain, args.input, "generate", args, quiet=quiet)] if args.input is not None
               else [prompt_of(args, domain)] * args.num_samples)
-    samples = []
-    for start in range(0, len(inputs), args.batch_size):
+
+    def step(model: Any, chunk: list[Any], start: int) -> list[Any]:
         options = {"sampling": SamplingConfig(**{**cfg.__dict__, "seed": cfg.seed + start}), "beam_size": args.beam_size}
-        samples += task.generate(model, inputs[start : start + args.batch_size], options)
+        return task.generate(model, chunk, options)
+
+    chunks = inference.run(trainer, model, len(inputs), args.batch_size, lambda start, stop: inputs[start:stop], step,
+                           tensors=False)
+    if not trainer.is_global_zero:
+        return 0
+    samples = inference.flatten(chunks)
     out_domain = get_domain(loaded.info.output_domain)
     written = out_domain.part("writer")(samples, args.out) if out_domain.writer else _write_text(samples, args.out)
     metrics = sample_metrics(out_domain, samples, args.reference)
@@ -74,7 +92,7 @@ def prompt_of(args: argparse.Namespace, domain: Any) -> Any:
     if args.prompt is not None:
         return domain.parse_text(args.prompt)
     if args.prompt_file is not None:
-        first = next(iter(domain.read(args.prompt_file)), None)
+        first = next(iter(domain.read(args.prompt_file, **options_from(args, "reader"))), None)
         if first is None:
             raise ConfigError(f"{args.prompt_file}: no usable record to prompt with")
         return first.sample

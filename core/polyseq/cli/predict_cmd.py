@@ -1,4 +1,7 @@
-"""`polyseq predict --ckpt X --input FILE --out preds.csv`: one row per input record, in input order."""
+"""`polyseq predict --ckpt X --input FILE --out preds.csv`: one row per input record, in input order.
+
+The loop is `polyseq.training.inference` (Lightning's Trainer.predict): --trainer.* flags as in fit.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from polyseq.cli.checkpoint import add_inference_arguments
 from polyseq.errors import ConfigError
 
 
@@ -20,31 +24,32 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--ckpt", required=True, type=Path, help="a checkpoint written by `polyseq fit`")
     p.add_argument("--input", required=True, type=Path, help="records to predict, read with the domain's reader")
     p.add_argument("--out", required=True, type=Path, help="CSV to write (id, then the task's columns: prediction, prob_<label>, pred_<target>...)")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("-r", "--reader-option", action="append", default=[], metavar="KEY=VALUE",
-                   help="option for the domain's reader, repeatable")
     p.add_argument("--strict", action="store_true", help="a bad record is an error instead of a skip")
     p.add_argument("--beam-size", type=int, default=1, help="seq2seq: beam search width (1: greedy)")
     p.add_argument("--max-new-tokens", type=int, default=None, help="seq2seq: longest output (default: the model's max_length)")
+    add_inference_arguments(p, batch_size=64)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from polyseq.cli.checkpoint import model_items, open_checkpoint, read_input
+    from polyseq.cli.checkpoint import make_trainer, model_items, open_checkpoint, read_input
+    from polyseq.training import inference
 
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
+    trainer = make_trainer(args)
+    main = inference.is_main_process()
     loaded = open_checkpoint(args.ckpt)
     model = loaded.model
-    records = read_input(loaded.domain, args.input, "predict", args.reader_option, args.strict)
+    records = read_input(loaded.domain, args.input, "predict", args, args.strict, quiet=not main)
     collate = model.task.collate(loaded.info, {})
     options = {k: getattr(args, k) for k in ("beam_size", "max_new_tokens")}
-    rows = []
-    for start in range(0, len(records), args.batch_size):
-        chunk = records[start : start + args.batch_size]
-        out = model.predict_rows(collate(model_items(loaded, chunk)), options)
-        for record, values in zip(chunk, out, strict=True):
-            rows.append(_row(record, values))
+    outputs = inference.run(trainer, model, len(records), args.batch_size,
+                            lambda start, stop: collate(model_items(loaded, records[start:stop])),
+                            lambda model, batch, start: model.predict_rows(batch, options))
+    if not trainer.is_global_zero:
+        return 0
+    rows = [_row(record, values) for record, values in zip(records, inference.flatten(outputs), strict=True)]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["id"])

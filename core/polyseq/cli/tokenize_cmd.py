@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from polyseq.cli import add_option_arguments, options_from
 from polyseq.errors import ConfigError
 from polyseq.records import ReadReport, Record
 
@@ -28,11 +27,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--domain", help="domain name (see `polyseq plugins`); implied by --dataset")
     p.add_argument("--tokenizer", help="tokenizer name (default: the domain's default)")
     p.add_argument("--tokenizer-file", type=Path, help="a tokenizer JSON saved earlier (overrides --tokenizer)")
-    p.add_argument(
-        "-o", "--option", action="append", default=[], metavar="KEY=VALUE",
-        help="tokenizer option, repeatable (e.g. -o k=6 -o overlapping=false)",
-    )
+    add_option_arguments(p, "tokenizer", "; -o overlap=false is a bool")
     p.add_argument("--file", type=Path, help="read samples from this file with the domain's reader")
+    add_option_arguments(p, "reader", "; with --dataset, added to the dataset's own reader options")
     p.add_argument("--dataset", help="read the train files of this catalog dataset instead (see `polyseq datasets`)")
     p.add_argument("--limit", type=int, default=None, help="stop after this many records")
     p.add_argument("--json", action="store_true", help="one JSON object per record")
@@ -43,24 +40,13 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
-def parse_options(pairs: list[str]) -> dict[str, Any]:
-    options, problems = {}, []
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            problems.append(f"--option {pair!r}: expected KEY=VALUE")
-            continue
-        options[key.strip()] = yaml.safe_load(value) if value else ""
-    if problems:
-        raise ConfigError(problems)
-    return options
-
-
 def load_records(args: argparse.Namespace, domain: Any) -> tuple[list[Record], ReadReport]:
     report = ReadReport()
     if sum(x is not None for x in (args.text, args.file, args.dataset)) != 1:
         raise ConfigError("give either TEXT, --file PATH or --dataset NAME (exactly one)")
     if args.text is not None:
+        if args.reader_option:
+            raise ConfigError("-r/--data.reader_options apply to --file or --dataset, not to a TEXT argument")
         return [Record(domain.parse_text(args.text), meta={"source": "<argument>", "index": 0})], report
     files, options = [args.file], {}
     if args.dataset is not None:
@@ -69,6 +55,7 @@ def load_records(args: argparse.Namespace, domain: Any) -> tuple[list[Record], R
         entry = get_dataset(args.dataset)
         files = split_files(entry)["train"]
         options = dict(entry.task(None).reader_options)
+    options.update(options_from(args, "reader"))
     records = []
     for path in files:
         for record in domain.read(path, strict=args.strict, report=report, **options):
@@ -83,9 +70,9 @@ def make_tokenizer(args: argparse.Namespace, domain: Any, samples: list[Any]) ->
 
     if args.tokenizer_file is not None:
         if args.tokenizer or args.option:
-            raise ConfigError("--tokenizer-file gives a complete tokenizer: drop --tokenizer and --option")
+            raise ConfigError("--tokenizer-file gives a complete tokenizer: drop --tokenizer and -o/--data.tokenizer_options")
         return load_tokenizer(args.tokenizer_file)
-    tokenizer = domain.make_tokenizer(args.tokenizer, **parse_options(args.option))
+    tokenizer = domain.make_tokenizer(args.tokenizer, **options_from(args, "tokenizer"))
     if getattr(tokenizer, "trainable", False) and not getattr(tokenizer, "is_trained", True):
         log.warning("tokenizer %r is learned: training it on the %d input sample(s)", tokenizer.type_name, len(samples))
         tokenizer.train(samples)
