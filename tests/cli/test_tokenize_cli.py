@@ -73,7 +73,7 @@ def test_check_exits_1_on_a_mismatch(tmp_path, capsys):
         (["tokenize", "--domain", "protien", "MK"], "no domain 'protien'"),
         (["tokenize", "--domain", "protein", "--tokenizer", "residu", "MK"], "Did you mean 'residue'?"),
         (["tokenize", "--domain", "protein", "-o", "extnded=false", "MK"], "unknown option(s) extnded"),
-        (["tokenize", "--domain", "protein", "-o", "novalue", "MK"], "--option 'novalue': expected KEY=VALUE"),
+        (["tokenize", "--domain", "protein", "-o", "novalue", "MK"], "-o 'novalue': expected KEY=VALUE"),
         (["tokenize", "--domain", "protein"], "give either TEXT, --file PATH or --dataset NAME"),
         (["tokenize", "--domain", "protein", "--file", "/nonexistent/x.fasta"], "/nonexistent/x.fasta: no such file"),
         (["tokenize", "--domain", "protein", "--file", "notes.docx"], "no reader for this file type"),
