@@ -105,7 +105,7 @@ class OptionKind:
 
 
 OPTION_KINDS = {
-    "tokenizer": OptionKind("-o", "--option", "--data.tokenizer_options", "option", "tokenizer", "k=6"),
+    "tokenizer": OptionKind("-o", "--option", "--data.tokenizer_options", "option", "the tokenizer", "k=6"),
     "reader": OptionKind("-r", "--reader-option", "--data.reader_options", "reader_option", "the domain's reader", "label=label"),
 }
 
