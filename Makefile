@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 
 .PHONY: setup demo test
 
-$(VENV)/.installed: pyproject.toml examples/polyseq-protein/pyproject.toml
+$(VENV)/.installed: pyproject.toml examples/polyseq-protein/pyproject.toml examples/polyseq-count/pyproject.toml examples/polyseq-conv/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# first: the CPU build (a plain `torch` would pull a multi-GB CUDA build)

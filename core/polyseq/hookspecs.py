@@ -144,7 +144,7 @@ def register_tasks(register: Callable[..., None]) -> None:
 
         @hookimpl
         def register_tasks(register):
-            register("count", "polyseq_count.task:CountTokens", description="regress the length")
+            register("count", "polyseq_count.task:Count", description="how often something occurs")
     """
 
 

@@ -38,14 +38,15 @@ def primary_metric(task: str, rows: list[Row]) -> tuple[str, bool]:
     """The metric a task's runs are ranked by, as (result key, higher_is_better): the task's
     `primary_metric`, the first of its candidates that some row of the group has (lm prefers bits per
     byte, comparable across tokenizers, and falls back to bits per token for a domain whose samples
-    have no byte form). A task no installed plugin provides, or a metric no row has, uses val loss.
+    have no byte form); when no row has any, the last candidate. A task no installed plugin provides
+    uses val loss.
     """
     t = _task(task)
-    if t is not None:
-        for name in t.primary_metric:
-            if any(value(r, f"val_{name}") is not None for r in rows):
-                return f"val_{name}", bool(t.higher_is_better) and name != "loss"
-    return "val_loss", False
+    if t is None:
+        return "val_loss", False
+    present = [n for n in t.primary_metric if any(value(r, f"val_{n}") is not None for r in rows)]
+    name = (present or list(t.primary_metric))[0 if present else -1]
+    return f"val_{name}", bool(t.higher_is_better) and name != "loss"
 
 
 def value(row: Row, key: str) -> float | None:

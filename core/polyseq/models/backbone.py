@@ -141,8 +141,10 @@ def build_backbone(name: str, mode: str, vocab_size: int, options: dict[str, Any
         raise ConfigError(f"--model: option(s) {', '.join(unknown)} do not apply to backbone {name!r}. "
                           f"Its options: {', '.join(sorted(fields - {'vocab_size', 'causal', 'cross_attention'}))}")
     defaults = cls.default_options(mode, max_length) if hasattr(cls, "default_options") else {}
-    values = {**defaults, **{k: v for k, v in (sizes or {}).items() if k in fields and v is not None}, **options}
-    values.update(vocab_size=vocab_size, **{k: v for k, v in mode_fields(mode).items() if k in fields})
+    fixed = {k: v for k, v in mode_fields(mode).items() if k in fields}
+    values = {**defaults, **{k: v for k, v in (sizes or {}).items() if k in fields and v is not None}, **fixed, **options}
+    # an explicit `causal` (a backbone kept as it was pretrained) stands, except in a decoder, which must be causal
+    values.update(vocab_size=vocab_size, **(fixed if mode == "decoder" else {}))
     return cls(cfg_cls(**values))
 
 
@@ -157,8 +159,9 @@ def adapt_config(backbone: nn.Module, mode: str) -> Any:
 
 
 def options_of(config: Any) -> dict[str, Any]:
-    """A built config as `options` for `build_backbone` (without the fields the mode or data fix)."""
-    return {k: v for k, v in dataclasses.asdict(config).items() if k not in ("vocab_size", "causal", "cross_attention")}
+    """A built config as `options` for `build_backbone`: everything but the vocabulary size (the data's)
+    and cross-attention (the mode's); `causal` is kept, so the backbone rebuilds as it was built."""
+    return {k: v for k, v in dataclasses.asdict(config).items() if k not in ("vocab_size", "cross_attention")}
 
 
 def freeze(backbone: nn.Module, how: str, n_layers: int = 0) -> None:

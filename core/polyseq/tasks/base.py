@@ -114,7 +114,7 @@ class Task:
         """One input to the model as training saw it (for predict and embed): at least `input_ids`."""
         import torch
 
-        return {"input_ids": torch.tensor(tokenizer.encode(sample)[: info.max_length] or [0])}
+        return {"input_ids": torch.tensor(tokenizer.encode(sample)[: info.max_length], dtype=torch.long)}
 
     def predict(self, model: Any, batch: Batch, options: Mapping[str, Any]) -> list[dict[str, Any]]:
         """One dict of output columns per item of `batch` (`polyseq predict` writes them as CSV)."""
