@@ -8,6 +8,7 @@ the model and a checkpoint need (vocabulary size, labels, target scaler, tokeniz
 from __future__ import annotations
 
 import glob
+import inspect
 import json
 import logging
 import os
@@ -102,6 +103,7 @@ class SequenceDataModule(pl.LightningDataModule):
         super().__init__()
         problems = []
         self._dataset = None
+        task_data: dict[str, Any] = {}
         if dataset is not None:
             from polyseq.catalog import get_dataset
 
@@ -114,9 +116,7 @@ class SequenceDataModule(pl.LightningDataModule):
             domain, target = domain or self._dataset.domain, target or spec.target
             reader_options = {**spec.reader_options, **(reader_options or {})}
             split = split or self._dataset.default_split
-            task_data = dict(getattr(spec, "data_options", {}) or {})
-            target_domain = target_domain or task_data.get("target_domain")
-            target_tokenizer = target_tokenizer or task_data.get("target_tokenizer")
+            task_data = dict(spec.data_options or {})
         elif domain is None:
             problems.append("--data.domain is required (or --data.dataset NAME, which implies it; `polyseq datasets` lists them)")
         if max_length < 2:
@@ -135,6 +135,12 @@ class SequenceDataModule(pl.LightningDataModule):
         if problems:
             raise ConfigError(problems)
         self.save_hyperparameters()
+        signature = inspect.signature(type(self).__init__).parameters
+        for key, value in task_data.items():  # the dataset's defaults for this task, where the user gave none
+            if key in signature and self.hparams[key] == signature[key].default:
+                self.hparams[key] = value
+        hp = self.hparams
+        max_length, batch_size, num_workers, augment = hp["max_length"], hp["batch_size"], hp["num_workers"], hp["augment"]
         self.target = target
         problems = self.task.check_config(self)
         if augment and not self.task.augmentable:
