@@ -224,3 +224,17 @@ def test_trace_plugins_prints_every_registration_hook_call(tmp_path):
     assert "Tasks (--data.task)" in traced.stdout  # the listing itself is unchanged
     env.pop("POLYSEQ_TRACE_PLUGINS")
     assert "[hook]" not in _polyseq("plugins", env=env).stderr
+
+
+def test_listing_the_tasks_imports_no_torch():
+    """`polyseq plugins` shows every task's record needs; that must not cost torch's import (seconds)."""
+    import subprocess
+    import sys
+
+    code = ("import contextlib, io, sys\nfrom polyseq.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out:\n    assert main(['plugins']) == 0\n"
+            "assert 'seq2seq' in out.getvalue() and 'tag' in out.getvalue()\n"
+            "print('torch' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "False"

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import torch
-import torch.nn.functional as F
-
-from polyseq.data.datasets import RecordDataset, cls_item
 from polyseq.errors import ConfigError
 from polyseq.tasks.base import Task, label_index, records_with_targets
-from polyseq.training.heads import build_pooled, pooled_outputs
+
+if TYPE_CHECKING:
+    import torch
 
 
 class Classify(Task):
@@ -30,14 +27,20 @@ class Classify(Task):
         if len(names) < 2:
             raise ConfigError(f"--data.target={data.target!r}: the train split has a single class {names}; "
                               "classification needs at least two")
+        import numpy as np
+
         index = {n: i for i, n in enumerate(names)}
         targets = {s: np.array([index[str(r.target)] for r in recs], dtype=np.int64) for s, recs in records.items()}
         return targets, {"labels": names}
 
-    def dataset(self, arrays: Any, info: Any, encode: Any = None) -> RecordDataset:
+    def dataset(self, arrays: Any, info: Any, encode: Any = None) -> Any:
+        from polyseq.data.datasets import RecordDataset
+
         return RecordDataset(arrays, info.max_length, add_cls=True, encode=encode)
 
     def build(self, model: Any) -> None:
+        from polyseq.training.heads import build_pooled
+
         build_pooled(model, len(model.info.labels))
 
     def metrics(self, info: Any) -> Any:
@@ -51,14 +54,22 @@ class Classify(Task):
         })
 
     def step(self, model: Any, batch: dict[str, Any], stage: str) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        import torch.nn.functional as F
+
+        from polyseq.training.heads import pooled_outputs
+
         logits = pooled_outputs(model, batch)
         model.stage_metrics(stage).update(logits.detach().softmax(-1), batch["target"])
         return F.cross_entropy(logits, batch["target"]), {}
 
     def inference_item(self, sample: Any, tokenizer: Any, info: Any) -> dict[str, Any]:
+        from polyseq.data.datasets import cls_item
+
         return cls_item(tokenizer.encode(sample), info.max_length)
 
     def predict(self, model: Any, batch: dict[str, Any], options: Mapping[str, Any]) -> list[dict[str, Any]]:
+        from polyseq.training.heads import pooled_outputs
+
         labels = model.info.labels
         rows = []
         for probs in pooled_outputs(model, batch).softmax(-1).tolist():

@@ -5,22 +5,27 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-import torch.nn.functional as F
-
-from polyseq.data.datasets import IGNORE, LMBlocks, pad_collate
 from polyseq.tasks.base import Task
+
+if TYPE_CHECKING:  # task modules import torch only when used: `polyseq plugins` lists tasks without it
+    import torch
 
 
 def token_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy over (B, T, V) logits and (B, T) labels, IGNORE positions left out."""
+    import torch.nn.functional as F
+
+    from polyseq.data.datasets import IGNORE
+
     return F.cross_entropy(logits.flatten(0, 1).float(), labels.flatten(), ignore_index=IGNORE)
 
 
 def loss_scales(loss: torch.Tensor, tokens_per_byte: float | None = None) -> dict[str, torch.Tensor]:
     """The loss in the units people compare: perplexity, bits per token and (when known) per byte."""
+    import torch
+
     out = {"ppl": torch.exp(loss), "bits_per_token": loss / math.log(2)}
     if tokens_per_byte:
         out["bits_per_byte"] = loss / math.log(2) * tokens_per_byte
@@ -37,10 +42,14 @@ class LanguageModel(Task):
     primary_metric = ("bits_per_byte", "bits_per_token")  # bits per byte compare across tokenizers
     report_metrics = ("bits_per_token", "ppl")
 
-    def dataset(self, arrays: Any, info: Any, encode: Any = None) -> LMBlocks:
+    def dataset(self, arrays: Any, info: Any, encode: Any = None) -> Any:
+        from polyseq.data.datasets import LMBlocks
+
         return LMBlocks(arrays, info.max_length)
 
     def collate(self, info: Any, options: Mapping[str, Any], seed: int = 0) -> Any:
+        from polyseq.data.datasets import pad_collate
+
         return functools.partial(pad_collate, masks=False)  # blocks are never padded
 
     def build(self, model: Any) -> None:

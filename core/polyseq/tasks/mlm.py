@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-
-from polyseq.data.datasets import IGNORE, RecordDataset, mask_tokens, pad_collate
 from polyseq.tasks.base import Task
 from polyseq.tasks.lm import loss_scales, token_loss
+
+if TYPE_CHECKING:
+    import torch
 
 
 class MaskingCollate:
     """Pads, then masks 15 % of the real tokens (80 % <mask>, 10 % random, 10 % kept) with its own generator."""
 
     def __init__(self, vocab_size: int, probability: float = 0.15, seed: int = 0):
+        import torch
+
         self.vocab_size, self.probability = vocab_size, probability
         self.generator = torch.Generator().manual_seed(seed)
 
     def __call__(self, items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        from polyseq.data.datasets import mask_tokens, pad_collate
+
         batch = pad_collate(items)
         batch["input_ids"], batch["labels"] = mask_tokens(batch["input_ids"], self.vocab_size, self.probability, self.generator)
         return batch
@@ -33,7 +37,9 @@ class MaskedLanguageModel(Task):
     primary_metric = ("loss",)
     report_metrics = ("acc", "ppl")
 
-    def dataset(self, arrays: Any, info: Any, encode: Any = None) -> RecordDataset:
+    def dataset(self, arrays: Any, info: Any, encode: Any = None) -> Any:
+        from polyseq.data.datasets import RecordDataset
+
         return RecordDataset(arrays, info.max_length, add_cls=False, encode=encode)
 
     def collate(self, info: Any, options: Mapping[str, Any], seed: int = 0) -> MaskingCollate:
@@ -47,6 +53,8 @@ class MaskedLanguageModel(Task):
 
     def metrics(self, info: Any) -> Any:
         import torchmetrics
+
+        from polyseq.data.datasets import IGNORE
 
         return torchmetrics.MetricCollection({"acc": torchmetrics.Accuracy(
             task="multiclass", num_classes=info.vocab_size, ignore_index=IGNORE, average="micro")})

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import torch
-import torch.nn.functional as F
-
-from polyseq.data.datasets import RecordDataset, cls_item
 from polyseq.errors import ReaderError
 from polyseq.tasks.base import Task, records_with_targets
-from polyseq.training.heads import build_pooled, pooled_outputs
+
+if TYPE_CHECKING:
+    import numpy as np
+    import torch
 
 
 def float_targets(recs: list[Any], target: Any) -> np.ndarray:
     """(records, values) float32; a value that is not a finite number is an error naming its record."""
+    import numpy as np
+
     rows = []
     for r in recs:
         try:
@@ -38,6 +38,8 @@ class Regress(Task):
     report_metrics = ("mae", "r2")
 
     def prepare_targets(self, records: Any, tokenizer: Any, data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        import numpy as np
+
         records_with_targets(records, data.target)
         out = {s: float_targets(recs, data.target) for s, recs in records.items()}
         mean, std = out["train"].mean(0), out["train"].std(0)
@@ -45,10 +47,16 @@ class Regress(Task):
         names = [data.target] if isinstance(data.target, str) else list(data.target or [])
         return out, {"target_names": names, "target_mean": mean.tolist(), "target_std": std.tolist()}
 
-    def dataset(self, arrays: Any, info: Any, encode: Any = None) -> RecordDataset:
+    def dataset(self, arrays: Any, info: Any, encode: Any = None) -> Any:
+        from polyseq.data.datasets import RecordDataset
+
         return RecordDataset(arrays, info.max_length, add_cls=True, encode=encode)
 
     def build(self, model: Any) -> None:
+        import torch
+
+        from polyseq.training.heads import build_pooled
+
         build_pooled(model, len(model.info.target_names))
         # buffers on the model itself: checkpoints keep `target_mean` / `target_std` at the top level
         model.register_buffer("target_mean", torch.tensor(model.info.target_mean, dtype=torch.float32))
@@ -64,6 +72,10 @@ class Regress(Task):
         })
 
     def step(self, model: Any, batch: dict[str, Any], stage: str) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        import torch.nn.functional as F
+
+        from polyseq.training.heads import pooled_outputs
+
         out = pooled_outputs(model, batch)
         target = batch["target"].float()
         loss = F.mse_loss(out, (target - model.target_mean) / model.target_std)
@@ -71,8 +83,12 @@ class Regress(Task):
         return loss, {}
 
     def inference_item(self, sample: Any, tokenizer: Any, info: Any) -> dict[str, Any]:
+        from polyseq.data.datasets import cls_item
+
         return cls_item(tokenizer.encode(sample), info.max_length)
 
     def predict(self, model: Any, batch: dict[str, Any], options: Mapping[str, Any]) -> list[dict[str, Any]]:
+        from polyseq.training.heads import pooled_outputs
+
         values = pooled_outputs(model, batch) * model.target_std + model.target_mean
         return [{f"pred_{name}": v for name, v in zip(model.info.target_names, row, strict=True)} for row in values.tolist()]

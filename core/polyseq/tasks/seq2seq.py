@@ -17,38 +17,15 @@ by the target domain's own metrics (validity for SMILES, ...) as `val/gen_*`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import torch
-import torchmetrics
-
-from polyseq.data.datasets import IGNORE, RecordDataset
 from polyseq.errors import ConfigError, ReaderError
-from polyseq.generation import BANNED, SamplingConfig
 from polyseq.tasks.base import Task, records_with_targets
 from polyseq.tasks.lm import token_loss
 from polyseq.tokenizers.base import PAD_ID
-from polyseq.tokenizers.serialization import tokenizer_to_dict
 
-
-class ExactMatch(torchmetrics.Metric):
-    """Share of sequences whose every scored position is predicted right (labels IGNORE are not scored)."""
-
-    full_state_update = False
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.add_state("correct", default=torch.tensor(0), dist_reduce_fx="sum")
-        self.add_state("total", default=torch.tensor(0), dist_reduce_fx="sum")
-
-    def update(self, preds: torch.Tensor, target: torch.Tensor) -> None:  # (B, T) each
-        right = (preds == target) | (target == IGNORE)
-        self.correct += right.all(dim=1).sum()
-        self.total += target.shape[0]
-
-    def compute(self) -> torch.Tensor:
-        return self.correct.float() / self.total.clamp(min=1)
+if TYPE_CHECKING:
+    import torch
 
 
 class TargetIds:
@@ -58,7 +35,9 @@ class TargetIds:
         self.ragged, self.max_length = ragged, max_length
 
     def __call__(self, i: int, n: int) -> dict[str, torch.Tensor]:
-        return {"target_ids": torch.from_numpy(self.ragged.sequence(i)[: self.max_length - 1].astype(np.int64))}
+        import torch
+
+        return {"target_ids": torch.from_numpy(self.ragged.sequence(i)[: self.max_length - 1].astype("int64"))}
 
 
 class Seq2Seq(Task):
@@ -76,6 +55,7 @@ class Seq2Seq(Task):
 
     def prepare_targets(self, records: Any, tokenizer: Any, data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         from polyseq import get_domain
+        from polyseq.tokenizers.serialization import tokenizer_to_dict
 
         records_with_targets(records, data.target)
         hp = data.hparams
@@ -104,7 +84,9 @@ class Seq2Seq(Task):
             raise ReaderError(f"{record.where}: target of --data.target={target!r} is not a valid "
                               f"{domain.name} sample: {e}") from e
 
-    def dataset(self, arrays: Any, info: Any, encode: Any = None) -> RecordDataset:
+    def dataset(self, arrays: Any, info: Any, encode: Any = None) -> Any:
+        from polyseq.data.datasets import RecordDataset
+
         return RecordDataset(arrays, info.max_length, add_cls=False, encode=encode,
                              extras=TargetIds(arrays.ragged, info.max_length))
 
@@ -121,6 +103,11 @@ class Seq2Seq(Task):
         model.head = LMHead(model.decoder.token_embedding)
 
     def metrics(self, info: Any) -> Any:
+        import torchmetrics
+
+        from polyseq.data.datasets import IGNORE
+        from polyseq.training.metrics import ExactMatch
+
         return torchmetrics.MetricCollection({
             "token_acc": torchmetrics.Accuracy(task="multiclass", num_classes=int(info.target_vocab_size),
                                                ignore_index=IGNORE, average="micro"),
@@ -128,6 +115,7 @@ class Seq2Seq(Task):
         })
 
     def step(self, model: Any, batch: dict[str, Any], stage: str) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        from polyseq.generation import BANNED
         from polyseq.models.encdec import teacher_forcing
 
         targets = batch["target_ids"]
@@ -144,10 +132,13 @@ class Seq2Seq(Task):
     # ---- decoding --------------------------------------------------------------------------------
 
     def inference_item(self, sample: Any, tokenizer: Any, info: Any) -> dict[str, Any]:
+        import torch
+
         return {"input_ids": torch.tensor(tokenizer.encode(sample)[: info.max_length] or [PAD_ID], dtype=torch.long)}
 
     def translate(self, model: Any, sources: list[list[int]], options: Mapping[str, Any]) -> list[Any]:
         """Decoded target samples for source id lists (`options`: sampling, beam_size, max_new_tokens)."""
+        from polyseq.generation import SamplingConfig
         from polyseq.models.decoding import translate
         from polyseq.models.encdec import EncoderDecoder
 
@@ -170,5 +161,7 @@ class Seq2Seq(Task):
         val = getattr(datamodule, "datasets", {}).get("val")
         if val is None or len(val) == 0:
             return None
+        from polyseq.generation import SamplingConfig
+
         sources = [val[i]["input_ids"].tolist() for i in range(min(n, len(val)))]
         return self.translate(model, sources, {"sampling": SamplingConfig(model.info.max_length, 0.0)})

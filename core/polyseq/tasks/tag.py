@@ -14,34 +14,24 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import torch
-import torch.nn.functional as F
-from torch import nn
-
-from polyseq.data.datasets import IGNORE, RecordDataset, pad_collate
 from polyseq.errors import ConfigError, ReaderError
 from polyseq.tasks.base import Task, label_index, records_with_targets
 from polyseq.tokenizers.offsets import token_offsets
 
+if TYPE_CHECKING:
+    import numpy as np
+    import torch
+
+IGNORE = -100  # polyseq.data.datasets.IGNORE, without importing torch to list tasks
 PAD_VALUES = {"labels": IGNORE, "spans": -1}
-
-
-class TokenHead(nn.Module):
-    """Per-token class logits: dropout, then a linear layer on each hidden state."""
-
-    def __init__(self, d_model: int, n_labels: int, dropout: float = 0.1):
-        super().__init__()
-        self.net = nn.Sequential(nn.Dropout(dropout), nn.Linear(d_model, n_labels))
-
-    def forward(self, hidden: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        return self.net(hidden)  # (B, T, n_labels)
 
 
 def token_labels(labels: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
     """Per-position label ids -> per-token label ids: the label at each span's start; IGNORE for empty spans."""
+    import numpy as np
+
     if not spans:
         return np.empty(0, dtype=np.int64)
     starts, ends = np.asarray(spans, dtype=np.int64).T
@@ -51,6 +41,8 @@ def token_labels(labels: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray
 
 def position_labels(token_preds: np.ndarray, starts: np.ndarray, n_positions: int) -> np.ndarray:
     """Per-token predictions -> per-position: position p takes the last token starting at or before p."""
+    import numpy as np
+
     if n_positions == 0:
         return np.empty(0, dtype=np.int64)
     if len(starts) == 0:
@@ -66,7 +58,9 @@ class RaggedLabels:
         self.ragged = ragged
 
     def __call__(self, i: int, n: int) -> dict[str, torch.Tensor]:
-        return {"labels": torch.from_numpy(self.ragged.sequence(i)[:n].astype(np.int64))}
+        import torch
+
+        return {"labels": torch.from_numpy(self.ragged.sequence(i)[:n].astype("int64"))}
 
 
 class Tag(Task):
@@ -86,6 +80,8 @@ class Tag(Task):
                 if len(r.target) != len(r.sample):
                     raise ReaderError(f"{r.where}: {len(r.target)} labels in --data.target={data.target!r} for a sample "
                                       f"of {len(r.sample)} positions; the tag task needs exactly one label per position")
+        import numpy as np
+
         names = label_index(records, lambda r: r.target, "label")
         if len(names) < 2:
             raise ConfigError(f"--data.target={data.target!r}: the train split has a single label {names}; "
@@ -101,13 +97,19 @@ class Tag(Task):
             out[split] = per_token
         return out, {"labels": names}
 
-    def dataset(self, arrays: Any, info: Any, encode: Any = None) -> RecordDataset:
+    def dataset(self, arrays: Any, info: Any, encode: Any = None) -> Any:
+        from polyseq.data.datasets import RecordDataset
+
         return RecordDataset(arrays, info.max_length, add_cls=False, extras=RaggedLabels(arrays.ragged))
 
     def collate(self, info: Any, options: Mapping[str, Any], seed: int = 0) -> Any:
+        from polyseq.data.datasets import pad_collate
+
         return functools.partial(pad_collate, pad_values=PAD_VALUES)
 
     def build(self, model: Any) -> None:
+        from polyseq.training.heads import TokenHead
+
         model.backbone = model.make_backbone(self.backbone_mode, model.info.vocab_size)
         model.head = TokenHead(model.backbone.d_model, len(model.info.labels), model.hparams["dropout"])
 
@@ -124,6 +126,8 @@ class Tag(Task):
         }, compute_groups=False)  # grouped, the per-label F1 would share the macro F1's state and warn it was never updated
 
     def step(self, model: Any, batch: dict[str, Any], stage: str) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        import torch.nn.functional as F
+
         logits = model.head(model.backbone(batch["input_ids"], batch.get("attention_mask"))).float()
         labels = batch["labels"]
         loss = F.cross_entropy(logits.flatten(0, 1), labels.flatten(), ignore_index=IGNORE)
@@ -132,11 +136,15 @@ class Tag(Task):
         return loss, {}
 
     def inference_item(self, sample: Any, tokenizer: Any, info: Any) -> dict[str, Any]:
+        import torch
+
         ids, spans = token_offsets(tokenizer, sample)
         return {"input_ids": torch.tensor(ids, dtype=torch.long),
                 "spans": torch.tensor(spans, dtype=torch.long).reshape(-1, 2), "n_positions": len(sample)}
 
     def predict(self, model: Any, batch: dict[str, Any], options: Mapping[str, Any]) -> list[dict[str, Any]]:
+        import torch
+
         ids, mask = batch["input_ids"], batch["attention_mask"]
         window = model.info.max_length
         preds = torch.cat([model.head(model.backbone(ids[:, i : i + window], mask[:, i : i + window])).argmax(-1)

@@ -59,3 +59,14 @@ def pooled_outputs(model: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Te
     if mask is None:
         mask = torch.ones(batch["input_ids"].shape, dtype=torch.bool, device=batch["input_ids"].device)
     return model.head(model.backbone(batch["input_ids"], mask), mask).float()
+
+
+class TokenHead(nn.Module):
+    """Per-token class logits: dropout, then a linear layer on each hidden state."""
+
+    def __init__(self, d_model: int, n_labels: int, dropout: float = 0.1):
+        super().__init__()
+        self.net = nn.Sequential(nn.Dropout(dropout), nn.Linear(d_model, n_labels))
+
+    def forward(self, hidden: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(hidden)  # (B, T, n_labels)

@@ -17,48 +17,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
-
-import numpy as np
-import torch
-import torch.nn.functional as F
-import torchmetrics
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from polyseq import ReaderError
-from polyseq.data.datasets import RecordDataset
 from polyseq.tasks.base import Task, records_with_targets
 
-
-class CountHead(nn.Module):
-    """A rate >= 0 per position; the count is their sum over real tokens."""
-
-    def __init__(self, d_model: int):
-        super().__init__()
-        self.rate = nn.Linear(d_model, 1)
-
-    def forward(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        rates = F.softplus(self.rate(hidden).squeeze(-1).float())  # (B, T)
-        return (rates * mask).sum(1)  # (B,)
-
-
-class ExactCount(torchmetrics.Metric):
-    """The fraction of records whose predicted count, rounded, equals the true count."""
-
-    higher_is_better = True
-    full_state_update = False
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.add_state("hits", torch.tensor(0.0), dist_reduce_fx="sum")
-        self.add_state("total", torch.tensor(0.0), dist_reduce_fx="sum")
-
-    def update(self, preds: torch.Tensor, target: torch.Tensor) -> None:
-        self.hits += (preds.round() == target).sum()
-        self.total += target.numel()
-
-    def compute(self) -> torch.Tensor:
-        return self.hits / self.total.clamp(min=1)
+if TYPE_CHECKING:  # torch is imported when the task trains, not when `polyseq plugins` lists it
+    import torch
 
 
 def whole_number(record: Any, target: str) -> float:
@@ -88,18 +53,28 @@ class Count(Task):
         return problems
 
     def prepare_targets(self, records: Any, tokenizer: Any, data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        import numpy as np
+
         records_with_targets(records, data.target)
         counts = {s: np.array([whole_number(r, data.target) for r in recs], dtype=np.float32) for s, recs in records.items()}
         return counts, {"target_names": [data.target]}
 
-    def dataset(self, arrays: Any, info: Any, encode: Any = None) -> RecordDataset:
+    def dataset(self, arrays: Any, info: Any, encode: Any = None) -> Any:
+        from polyseq.data.datasets import RecordDataset
+
         return RecordDataset(arrays, info.max_length, add_cls=False, encode=encode)  # every position is the record's
 
     def build(self, model: Any) -> None:
+        from polyseq_count.modules import CountHead
+
         model.backbone = model.make_backbone(self.backbone_mode, model.info.vocab_size)
         model.head = CountHead(model.backbone.d_model)
 
     def metrics(self, info: Any) -> Any:
+        import torchmetrics
+
+        from polyseq_count.modules import ExactCount
+
         return torchmetrics.MetricCollection({
             "mae": torchmetrics.MeanAbsoluteError(),
             "rmse": torchmetrics.MeanSquaredError(squared=False),
@@ -107,6 +82,8 @@ class Count(Task):
         })
 
     def step(self, model: Any, batch: dict[str, Any], stage: str) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        import torch.nn.functional as F
+
         counts = self._counts(model, batch)
         target = batch["target"].float()
         model.stage_metrics(stage).update(counts.detach(), target)
