@@ -95,3 +95,16 @@ def test_same_domain_seq2seq_shares_one_vocabulary(tmp_path):
     assert info.target_domain == "dna" and info.target_tokenizer == info.tokenizer
     model = SequenceModel(d_model=16, n_layers=1, n_heads=2, data_info=data.data_info)
     assert model.decoder.config.cross_attention and not model.backbone.causal
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--data.task=seq2seq", "--data.target=protein", "--data.target_domain=protien"], "Did you mean 'protein'?"),
+    (["--data.task=classify", "--data.target=protein", "--data.target_domain=text"], "--data.target_domain applies to"),
+    (["--data.task=seq2seq"], "--data.task=seq2seq needs --data.target"),
+], ids=["unknown-domain", "not-seq2seq", "no-target"])
+def test_config_errors_name_the_flag(pairs_csv, tmp_path, capsys, flags, message):
+    argv = ["fit", "--data.domain=dna", f"--data.train={pairs_csv}", *flags, *TINY, "--trainer.max_steps=1",
+            f"--trainer.default_root_dir={tmp_path}"]
+    assert main(argv) != 0
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

@@ -53,6 +53,17 @@ class Seq2Seq(Task):
 
     # ---- data ------------------------------------------------------------------------------------
 
+    def check_config(self, data: Any) -> list[str]:
+        from polyseq.plugins import registry
+
+        problems = super().check_config(data)
+        name = data.hparams.get("target_domain")
+        if name and name not in registry().domains:
+            from polyseq.errors import unknown_name
+
+            problems.append(str(unknown_name("domain", name, registry().domains, where=" (--data.target_domain)")))
+        return problems
+
     def prepare_targets(self, records: Any, tokenizer: Any, data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         from polyseq import get_domain
         from polyseq.tokenizers.serialization import tokenizer_to_dict
