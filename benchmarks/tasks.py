@@ -127,7 +127,7 @@ def run_tag(tmp: Path, extra: list[str]) -> list[dict]:
     preds, seconds = fit_and_predict("dna_tag_ecoli", test_csv, ["-r", "column=sequence", "-r", "label=labels",
                                                                  "-r", "per_base_label=true"], tmp / "tag", extra)
     pred = "".join(r["prediction"] for r in preds)
-    rows.append({"model": "polyseq tag (dna_tag_ecoli.yaml)", **per_base_scores(pred, truth, labels), "train_s": round(seconds)})
+    rows.append({"model": f"polyseq tag (dna_tag_ecoli.yaml {' '.join(extra)})".replace(" )", ")"), **per_base_scores(pred, truth, labels), "train_s": round(seconds)})
     return rows
 
 
@@ -156,7 +156,7 @@ def run_protein(tmp: Path, extra: list[str]) -> list[dict]:
             {"model": "codon table read off the training pairs", **sequence_scores(by_table, truths)}]
     preds, seconds = fit_and_predict("dna_seq2seq_protein", test_csv, ["-r", "column=dna", "-r", "label=protein"],
                                      tmp / "protein", extra)
-    rows.append({"model": "polyseq seq2seq (dna_seq2seq_protein.yaml), greedy",
+    rows.append({"model": f"polyseq seq2seq (dna_seq2seq_protein.yaml {' '.join(extra)}), greedy".replace(" )", ")"),
                  **sequence_scores([r["prediction"] for r in preds], truths), "train_s": round(seconds)})
     return rows
 
@@ -189,6 +189,7 @@ RUNS = {"tag": run_tag, "protein": run_protein, "canonical": run_canonical}
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--only", choices=list(RUNS), action="append")
+    p.add_argument("--label", help="keep the results under '<run> [LABEL]' (a variant given by fit flags)")
     args, overrides = p.parse_known_args()  # the rest: `polyseq fit` flags for the neural runs (--trainer.max_steps=100)
     args.overrides = overrides
     results_path = ROOT / "benchmarks" / "results" / "tasks.json"
@@ -196,9 +197,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.only or list(RUNS):
             rows = RUNS[name](Path(tmp), args.overrides)
-            results[name] = {"overrides": args.overrides, "rows": rows}
+            key = f"{name} [{args.label}]" if args.label else name
+            results[key] = {"overrides": args.overrides, "rows": rows}
             keys = [k for k in rows[-1] if k != "model"]
-            print(f"\n### {name}\n\n| model | " + " | ".join(keys) + " |\n|---|" + "---|" * len(keys))
+            print(f"\n### {key}\n\n| model | " + " | ".join(keys) + " |\n|---|" + "---|" * len(keys))
             for r in rows:
                 print(f"| {r['model']} | " + " | ".join(f"{r[k]:.3f}" if isinstance(r.get(k), float) else str(r.get(k, "")) for k in keys) + " |")
             results_path.write_text(json.dumps(results, indent=1))
