@@ -21,3 +21,10 @@ def data_mirror() -> Path:
         pytest.fail(f"the real-data suite (-m realdata) needs POLYSEQ_DATA_MIRROR set to the folder of real "
                     f"datasets (../shared/data here); got {value!r}", pytrace=False)
     return folders[0]
+
+
+@pytest.fixture(scope="session")
+def realdata_cache(tmp_path_factory) -> Path:
+    """One fresh dataset cache for the real-data modules of a session: a dataset fetched and derived
+    once (USPTO-50k takes about a minute to canonicalise) serves every module that reads it."""
+    return tmp_path_factory.mktemp("realdata-cache")

@@ -27,10 +27,10 @@ GENOME = "dna/ecoli_k12_genome/GCF_000005845.2_ASM584v2_genomic.fna.gz"
 
 
 @pytest.fixture(scope="module")
-def catalog(data_mirror, tmp_path_factory):
-    """The entries registered (explicitly where the plugins do not yet), a fresh cache, the mirror, no network."""
+def catalog(data_mirror, realdata_cache):
+    """The entries registered (explicitly where the plugins do not yet), a fresh cache (shared by the real-data modules), the mirror, no network."""
     patch = pytest.MonkeyPatch()
-    patch.setenv("POLYSEQ_CACHE", str(tmp_path_factory.mktemp("cache")))
+    patch.setenv("POLYSEQ_CACHE", str(realdata_cache))
     patch.setenv("POLYSEQ_DATA_MIRROR", str(data_mirror))
     patch.setenv("POLYSEQ_OFFLINE", "1")
     entries = [e for d in ("dna", "smiles") for e in importlib.import_module(f"polyseq_{d}.datasets").DATASETS]

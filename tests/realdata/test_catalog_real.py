@@ -20,10 +20,10 @@ ENTRIES = [e for d in DOMAINS for e in importlib.import_module(f"polyseq_{d}.dat
 
 
 @pytest.fixture(scope="module")
-def catalog(data_mirror, tmp_path_factory):
-    """The domain entries registered (explicitly where the plugins do not yet), a fresh cache, no network."""
+def catalog(data_mirror, realdata_cache):
+    """The domain entries registered (explicitly where the plugins do not yet), a fresh cache (shared by the real-data modules), no network."""
     patch = pytest.MonkeyPatch()
-    patch.setenv("POLYSEQ_CACHE", str(tmp_path_factory.mktemp("cache")))
+    patch.setenv("POLYSEQ_CACHE", str(realdata_cache))
     patch.setenv("POLYSEQ_DATA_MIRROR", str(data_mirror))
     patch.setenv("POLYSEQ_OFFLINE", "1")
     known = plugins.registry().datasets
