@@ -57,8 +57,7 @@ def test_canonical_tokenizers_say_they_give_no_offsets(name):
         token_offsets(tok, "OCC")
 
 
-def test_selfies_gives_no_offsets():
-    pytest.importorskip("selfies")
+def test_selfies_gives_no_offsets():  # selfies is in the dev extra: no skip
     tok = prepare_tokenizer(get_domain("smiles").make_tokenizer("selfies"), ["CCO"])
     with pytest.raises(ConfigError, match="tokenizer 'smiles.selfies' gives no token offsets"):
         token_offsets(tok, "CCO")
