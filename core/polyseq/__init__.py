@@ -1,6 +1,8 @@
 """polyseq: one sequence-modelling engine for every kind of sequence; domains are plugins.
 
-Public API (stable)::
+Public API (stable). A plugin imports from `polyseq` (this module), `polyseq.testing` (the
+conformance kit) and, for tasks and backbones, `polyseq.tasks` and `polyseq.models.backbone`;
+nothing else (tests/core/test_public_api.py holds the built-in plugins to it)::
 
     polyseq.domains()                  name -> Domain, for every registered domain
     polyseq.get_domain(name)           one Domain (unknown name: error listing the known ones)
@@ -10,7 +12,15 @@ Public API (stable)::
     polyseq.load_tokenizer(path)
     polyseq.hookimpl                   the marker for plugin hook implementations
 
-Importing polyseq imports neither torch nor any domain library.
+Building blocks for a domain (see docs/writing-a-plugin.md):
+
+    LookupTokenizer, KmerTokenizer, TrackTokenizer, Annotated     tokenizers to configure
+    read_table, read_jsonl, read_fasta_like, table_reader, ...    readers with `column`/`target`
+    SymbolBPE, Vocab, TokenizerMixin, Span, char_spans...         parts for a tokenizer of your own
+    DatasetEntry, RemoteFile, TaskSpec                            catalog entries
+
+Importing polyseq imports neither torch nor any domain library; the building blocks are
+imported when first used.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from polyseq.domain import Domain
 from polyseq.errors import (
     BadRecordError,
     ConfigError,
+    DatasetError,
     PluginError,
     PolyseqError,
     ReaderError,
@@ -30,7 +41,22 @@ from polyseq.errors import (
 )
 from polyseq.hookspecs import hookimpl
 from polyseq.records import BadRecord, ReadReport, Record
-from polyseq.tokenizers.base import SPECIAL_IDS, SPECIAL_TOKENS, Tokenizer, TokenizerMixin, Vocab
+from polyseq.tokenizers.base import (
+    BOS_ID,
+    CLS_ID,
+    EOS_ID,
+    MASK_ID,
+    N_SPECIAL,
+    PAD_ID,
+    SEP_ID,
+    SKIPPED_ON_DECODE,
+    SPECIAL_IDS,
+    SPECIAL_TOKENS,
+    UNK_ID,
+    Tokenizer,
+    TokenizerMixin,
+    Vocab,
+)
 
 __version__ = "0.1.0"
 
@@ -56,7 +82,58 @@ def load_tokenizer(path: Any) -> Any:
     return _load(path)
 
 
-__all__ = [
+#: public names imported on first use (`polyseq.X`), each "module:attribute"
+_LAZY: dict[str, str] = {
+    # tokenizer building blocks
+    "LookupTokenizer": "polyseq.tokenizers.lookup:LookupTokenizer",
+    "KmerTokenizer": "polyseq.tokenizers.kmer:KmerTokenizer",
+    "TrackTokenizer": "polyseq.tokenizers.track:TrackTokenizer",
+    "Annotated": "polyseq.tokenizers.track:Annotated",
+    "CharTokenizer": "polyseq.tokenizers.char:CharTokenizer",
+    "ByteTokenizer": "polyseq.tokenizers.bytes:ByteTokenizer",
+    "SymbolBPE": "polyseq.tokenizers.subword:SymbolBPE",
+    "check_special_ids": "polyseq.tokenizers.subword:check_special_ids",
+    "Span": "polyseq.tokenizers.offsets:Span",
+    "char_spans": "polyseq.tokenizers.offsets:char_spans",
+    "spans_from_arrays": "polyseq.tokenizers.offsets:spans_from_arrays",
+    "offset_problems": "polyseq.tokenizers.offsets:offset_problems",
+    "TokenizerWithOffsets": "polyseq.tokenizers.base:TokenizerWithOffsets",
+    # reader building blocks
+    "read_table": "polyseq.readers:read_table",
+    "read_jsonl": "polyseq.readers:read_jsonl",
+    "read_fasta_like": "polyseq.readers:read_fasta_like",
+    "table_reader": "polyseq.readers:table_reader",
+    "jsonl_reader": "polyseq.readers:jsonl_reader",
+    "fasta_reader": "polyseq.readers:fasta_reader",
+    "open_text": "polyseq.textio:open_text",
+    "bad_text_reason": "polyseq.textio:bad_text_reason",
+    "UNDECODABLE": "polyseq.textio:UNDECODABLE",
+    # catalog entries
+    "DatasetEntry": "polyseq.catalog.entry:DatasetEntry",
+    "RemoteFile": "polyseq.catalog.entry:RemoteFile",
+    "TaskSpec": "polyseq.catalog.entry:TaskSpec",
+}
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'polyseq' has no attribute {name!r}")
+    import importlib
+
+    module_name, _, attr = target.partition(":")
+    value = getattr(importlib.import_module(module_name), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = [*_LAZY,
+    "BOS_ID", "CLS_ID", "EOS_ID", "MASK_ID", "N_SPECIAL", "PAD_ID", "SEP_ID", "SKIPPED_ON_DECODE", "UNK_ID",
+    "DatasetError",
     "BadRecord", "BadRecordError", "ConfigError", "Domain", "PluginError", "PolyseqError", "ReadReport",
     "ReaderError", "Record", "SPECIAL_IDS", "SPECIAL_TOKENS", "Tokenizer", "TokenizerFormatError",
     "TokenizerMixin", "UnknownNameError", "Vocab", "domains", "get_domain", "hookimpl", "load_tokenizer",

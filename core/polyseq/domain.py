@@ -85,8 +85,15 @@ class Domain:
         splits: name -> `split(records, fractions, seed) -> list[list[int]]` (indices per part).
         example_files: `example_files(folder: Path) -> list[Path]`: writes small valid files,
             one per reader suffix, for the conformance kit's reader checks.
-        target_option: the name of the reader option that selects the target column or field
-            (`targets` for smiles, `label` for dna...); `--data.target` is passed under it.
+        alphabet: the symbols samples are made of (a string of characters, or a sequence of
+            symbols); the conformance kit generates samples from it (lengths 0 to k+1 and beyond).
+        sample_strategy: a hypothesis strategy (or "module:attr" naming one, or a callable
+            returning one) of valid samples; the kit uses it instead of `alphabet`.
+        case_sensitive: False when lower case is the same sample as upper case (DNA, proteins):
+            the kit then also checks lower-case inputs.
+        target_option: the name of the reader option that selects the target column or field;
+            `--data.target` is passed under it. The core readers and the built-in domains all call
+            it `target` (and the sample column `column`); keep the default.
     """
 
     name: str
@@ -102,6 +109,9 @@ class Domain:
     writer: Ref | None = None
     splits: Mapping[str, Ref] = field(default_factory=dict)
     example_files: Ref | None = None
+    alphabet: str | Sequence[str] | None = None
+    sample_strategy: Ref | None = None
+    case_sensitive: bool = True
     target_option: str = "target"
 
     def __post_init__(self) -> None:
@@ -185,6 +195,14 @@ class Domain:
         own_report = report is None
         report = ReadReport() if report is None else report
         report.files.append(str(path))
+        options = _standard_options(reader, options, f"reader of domain {self.name!r} for {path.name}")
+        if self.target_option in options and not _accepts(reader, self.target_option):
+            raise ConfigError(
+                f"reader of domain {self.name!r} for {path.name} takes no {self.target_option!r} option, so "
+                f"--data.target cannot select a label column: give the reader a `{self.target_option}` parameter "
+                "(the core readers polyseq.read_table, read_jsonl and read_fasta_like have one; see "
+                "docs/writing-a-plugin.md, 'Labels and targets'), or use a file type whose reader has it"
+            )
         items = call_with_options(reader, f"reader of domain {self.name!r} for {path.name}", path, **options)
         return self._records(path, items, strict, report, own_report)
 
@@ -222,6 +240,36 @@ class Domain:
         if ref is None:
             raise PolyseqError(f"domain {self.name!r} provides no {attribute}")
         return resolve(ref, f"domain {self.name!r}, {attribute}")
+
+
+#: reader option names the built-in domains used before they all took `column` and `target`
+LEGACY_OPTIONS: Mapping[str, str] = {
+    "text_column": "column", "code_field": "column", "field": "column", "smiles_column": "column",
+    "target_column": "target", "label_field": "target", "label": "target", "targets": "target",
+}
+
+
+def _accepts(fn: Callable[..., Any], option: str) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return True
+    return option in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _standard_options(reader: Callable[..., Any], options: dict[str, Any], what: str) -> dict[str, Any]:
+    """`options` with the old per-domain names (`text_column`, `targets`...) renamed to `column` and
+    `target` when the reader takes the new name and not the old one, with a warning saying so."""
+    out = dict(options)
+    for old, new in LEGACY_OPTIONS.items():
+        if old in out and not _accepts(reader, old) and _accepts(reader, new):
+            if new in out:
+                raise ConfigError(f"{what}: options {old!r} and {new!r} both given; {old!r} is the old name of {new!r}")
+            import warnings
+
+            warnings.warn(f"{what}: reader option {old!r} is now called {new!r}", FutureWarning, stacklevel=4)
+            out[new] = out.pop(old)
+    return out
 
 
 def _registry() -> Any:
