@@ -61,5 +61,10 @@ def build(argv: Sequence[str], run: bool = True, **trainer_defaults: Any) -> Pol
 
 
 def run(argv: Sequence[str]) -> int:
-    build(argv)
+    cli = build(argv)
+    trainer = cli.trainer
+    if trainer.is_global_zero and not trainer.interrupted:
+        from polyseq.training.summary import run_summary
+
+        print(run_summary(trainer, cli.model, cli.subcommand or "fit"), flush=True)
     return 0
