@@ -20,7 +20,7 @@ import functools
 from bisect import bisect_left
 from typing import Any
 
-from polyseq.errors import ConfigError
+from polyseq import ConfigError
 
 #: suffix (lower case) -> Pygments alias of the language: the files the code domain's readers accept
 SUFFIXES: dict[str, str] = {

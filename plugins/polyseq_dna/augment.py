@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import random
 
-from polyseq.errors import ConfigError
+from polyseq import ConfigError
 from polyseq_dna.alphabet import reverse_complement as _reverse_complement
 
 

@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from polyseq.errors import ConfigError
+from polyseq import ConfigError
 
 
 def _check(fractions: Sequence[float]) -> list[float]:

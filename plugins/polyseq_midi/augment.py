@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from polyseq.errors import PolyseqError
+from polyseq import PolyseqError
 from polyseq_midi.score import DEFAULT_TEMPO, Score, Tempo
 
 MAX_SEMITONES = 6

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from polyseq.errors import ConfigError, PolyseqError
+from polyseq import ConfigError, PolyseqError
 from polyseq_midi.score import DEFAULT_TEMPO, Note, Score, Tempo, TimeSig
 
 TEMPO_RANGE = (20, 300)  # integer bpm

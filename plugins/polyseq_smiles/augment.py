@@ -14,8 +14,7 @@ from typing import Any
 
 from rdkit import Chem
 
-from polyseq.errors import ConfigError
-from polyseq.records import Record
+from polyseq import ConfigError, Record
 from polyseq_smiles import chem
 
 _MAX_SEED = 2**31 - 1

@@ -15,7 +15,7 @@ from typing import Any
 
 from rdkit import Chem, rdBase
 
-from polyseq.errors import PolyseqError
+from polyseq import PolyseqError
 
 _TIMESTAMP = re.compile(r"^\[\d\d:\d\d:\d\d\] ?")
 _PREFIX = "SMILES Parse Error: "

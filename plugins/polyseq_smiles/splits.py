@@ -14,7 +14,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from polyseq.errors import ConfigError
+from polyseq import ConfigError
 from polyseq_smiles import chem
 
 
