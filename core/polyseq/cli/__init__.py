@@ -29,7 +29,7 @@ from typing import Any
 from polyseq import __version__
 from polyseq.errors import ConfigError, PolyseqError
 
-SUBCOMMANDS = ("plugins", "tokenize", "predict", "generate", "export", "embed", "datasets", "compare")
+SUBCOMMANDS = ("plugins", "tokenize", "predict", "generate", "export", "embed", "datasets", "compare", "new-domain")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     import importlib
 
     for name in SUBCOMMANDS:
-        module = importlib.import_module(f"polyseq.cli.{name}_cmd")
+        module = importlib.import_module(f"polyseq.cli.{name.replace('-', '_')}_cmd")
         module.add_parser(sub)
     return parser
 
