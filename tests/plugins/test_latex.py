@@ -18,6 +18,13 @@ from polyseq_latex.validate import metrics, validate
 
 class TestConformance(DomainChecks):
     domain = "latex"
+    known_limitations = {
+        f"test_reader_mixed_records[{s}]": (
+            "read_formulas does not validate: a line the domain's own validator rejects ('}{ !! malformed record !! }{': "
+            "'}' closes nothing) is read as a formula; only empty and undecodable lines become BadRecords"
+        )
+        for s in (".txt", ".lst")
+    }
 
     @pytest.fixture
     def invalid_sample(self):

@@ -16,6 +16,10 @@ from polyseq_midi.tokenizers import MIDILike, REMI, REMIBPE
 
 class TestConformance(DomainChecks):
     domain = "midi"
+    rejects_unknown = {
+        name: "a pitch outside 0..127 is no MIDI note: encode raises a PolyseqError naming it"
+        for name in ("remi", "midilike", "remi_bpe")
+    }
 
     @pytest.fixture
     def unknown_sample(self):

@@ -26,6 +26,12 @@ LEARNED = [WordTokenizer, BPETokenizer, WordPieceTokenizer, UnigramTokenizer]
 
 class TestConformance(DomainChecks):
     domain = "text"
+    known_limitations = {
+        "test_special_token_collision[unigram]": (
+            "text.unigram matches special tokens in raw text (HF added tokens): typed '<pad>', '<mask>', '<eos>' encode "
+            "to their special ids ('a <pad> b' gives [.., 7, 0, 7, ..] and decodes to 'a  b')"
+        ),
+    }
 
 
 def trained(cls, **options):
