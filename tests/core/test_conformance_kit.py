@@ -99,6 +99,7 @@ def pytest_configure(config):
 
 def pytest_unconfigure(config):
     plugins.unregister("kitcheck")
+    plugins.registry()  # rebuilt now: the cache is keyed by the plugins' id(), which the next run's module may reuse
 '''
 
 TEST = '''

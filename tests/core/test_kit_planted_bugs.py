@@ -250,6 +250,7 @@ def pytest_configure(config):
 
 def pytest_unconfigure(config):
     plugins.unregister("MODULE")
+    plugins.registry()  # rebuilt now: the cache is keyed by the plugins' id(), which the next run's module may reuse
 
 
 def pytest_collection_modifyitems(config, items):
