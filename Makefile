@@ -10,12 +10,12 @@ BIN := $(VENV)/bin
 
 .PHONY: setup demo test
 
-$(VENV)/.installed: pyproject.toml examples/polyseq-protein/pyproject.toml examples/polyseq-count/pyproject.toml examples/polyseq-conv/pyproject.toml
+$(VENV)/.installed: pyproject.toml examples/polyseq-protein/pyproject.toml examples/polyseq-count/pyproject.toml examples/polyseq-conv/pyproject.toml examples/polyseq-rna/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# first: the CPU build (a plain `torch` would pull a multi-GB CUDA build)
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e ".[dev]" -e examples/polyseq-protein -e examples/polyseq-count -e examples/polyseq-conv
+	$(BIN)/python -m pip install -q -e ".[dev]" -e examples/polyseq-protein -e examples/polyseq-count -e examples/polyseq-conv -e examples/polyseq-rna
 	$(BIN)/python -m pip check
 	touch $@
 

@@ -33,7 +33,18 @@ def test_json_round_trip_of_every_registered_tokenizer(domain_name, tokenizer_na
     loaded = polyseq.load_tokenizer(path)
     assert type(loaded) is type(tok)
     assert loaded.to_config() == tok.to_config()
-    assert [loaded.encode(s) for s in samples] == [tok.encode(s) for s in samples]
+    # a tokenizer of other samples than the domain's (rna's `structure` takes Annotated pairs) says so
+    usable = [s for s in samples if _encodes(tok, s)] or [polyseq.Annotated("ACGU", "(..)")]
+    assert [loaded.encode(s) for s in usable] == [tok.encode(s) for s in usable]
+
+
+def _encodes(tok, sample) -> bool:
+    try:
+        tok.encode(sample)
+    except polyseq.PolyseqError as e:
+        assert "encodes" in str(e), e  # the sample-type error, not another failure
+        return False
+    return True
 
 
 @pytest.fixture

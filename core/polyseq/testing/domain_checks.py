@@ -23,6 +23,12 @@ class DomainChecks(TokenizerChecks):
     domain: ClassVar[str]
     #: tokenizer name -> options for `Domain.make_tokenizer`
     tokenizer_options: ClassVar[dict[str, dict[str, Any]]] = {}
+    #: tokenizer name -> the samples to check it on, for a tokenizer whose samples are not the
+    #: domain's (a track tokenizer's `Annotated` pairs); such a tokenizer gets no generated strings
+    #: unless `tokenizer_strategies` gives it a strategy
+    tokenizer_samples: ClassVar[dict[str, list[Any]]] = {}
+    #: tokenizer name -> a hypothesis strategy (or "module:attr") of its samples
+    tokenizer_strategies: ClassVar[dict[str, Any]] = {}
 
     @pytest.fixture
     def polyseq_domain(self) -> Any:
@@ -30,8 +36,18 @@ class DomainChecks(TokenizerChecks):
 
         return get_domain(self.domain)
 
+    def _own_tokenizer(self, request: pytest.FixtureRequest) -> str | None:
+        """The tokenizer of this check when the class gives it samples of its own, else None."""
+        if "tokenizer_name" not in request.fixturenames:
+            return None
+        name = request.getfixturevalue("tokenizer_name")
+        return name if name in self.tokenizer_samples or name in self.tokenizer_strategies else None
+
     @pytest.fixture
-    def samples(self, polyseq_domain: Any) -> list[Any]:
+    def samples(self, polyseq_domain: Any, request: pytest.FixtureRequest) -> list[Any]:
+        own = self._own_tokenizer(request)
+        if own is not None and own in self.tokenizer_samples:
+            return list(self.tokenizer_samples[own])
         samples = list(polyseq_domain.examples)
         if not samples:
             pytest.fail(f"domain {self.domain!r} declares no examples: set Domain.examples or override `samples`")
@@ -51,13 +67,18 @@ class DomainChecks(TokenizerChecks):
         return lambda **options: prepare_tokenizer(polyseq_domain.make_tokenizer(tokenizer_name, **options), samples)
 
     @pytest.fixture
-    def alphabet(self, polyseq_domain: Any, samples: list[Any]) -> Any:
+    def alphabet(self, polyseq_domain: Any, samples: list[Any], request: pytest.FixtureRequest) -> Any:
+        if self._own_tokenizer(request) is not None:
+            return None
         if polyseq_domain.alphabet is not None:
             return polyseq_domain.alphabet
         return characters_of(samples)
 
     @pytest.fixture
-    def sample_strategy(self, polyseq_domain: Any) -> Any:
+    def sample_strategy(self, polyseq_domain: Any, request: pytest.FixtureRequest) -> Any:
+        own = self._own_tokenizer(request)
+        if own is not None:
+            return self.tokenizer_strategies.get(own)
         return polyseq_domain.sample_strategy
 
     @pytest.fixture
@@ -100,6 +121,14 @@ class DomainChecks(TokenizerChecks):
             if suffix != "/" and (name.endswith(suffix) or name.removesuffix(".gz").endswith(suffix)):
                 if polyseq_domain.reader_for(f) is polyseq_domain.reader_for(Path("x" + suffix)) or suffix == "/":
                     return f
+        if suffix != "/":  # a suffix sharing its reader with another (.fa and .fasta): that file, renamed
+            reader = polyseq_domain.reader_for(Path("x" + suffix))
+            for f in files:
+                if f.is_file() and not f.name.lower().endswith(".gz") and polyseq_domain.reader_for(f) is reader:
+                    copy = f.parent / f"{f.stem}-as{suffix}"
+                    if not copy.exists():
+                        copy.write_bytes(f.read_bytes())
+                    return copy
         pytest.fail(f"domain {self.domain!r}: no example file for reader {suffix!r} among {[f.name for f in files]}")
 
     def _default_tokenizer(self, polyseq_domain: Any, samples: list[Any]) -> Any:
@@ -233,6 +262,7 @@ class DomainChecks(TokenizerChecks):
                        for i, s in enumerate(polyseq_domain.readers)]
         attempts = []
         for target in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
             paths = write(list(written), target)
             assert isinstance(paths, list) and paths, (
                 f"the writer must return the list of paths written, got {show(paths)}"

@@ -26,6 +26,12 @@ from polyseq.testing.inputs import (
 )
 from polyseq.tokenizers.base import N_SPECIAL, SKIPPED_ON_DECODE, SPECIAL_IDS, SPECIAL_TOKENS, UNK_ID
 from polyseq.tokenizers.offsets import offset_problems
+from polyseq.tokenizers.track import Annotated
+
+
+def sample_length(sample: Any) -> int:
+    """The positions offsets index: characters of a string, positions of an annotated sequence."""
+    return len(sample.sequence) if isinstance(sample, Annotated) else len(sample)
 
 
 def covered_text(sample: str, spans: list[tuple[int, int]]) -> str:
@@ -66,6 +72,11 @@ class TokenizerChecks:
         if all(isinstance(s, str) for s in samples):
             seen = set("".join(samples))
             return next(c for c in "\u2603\U0001f9ec\u0416\x07~" if c not in seen) + (samples[0] if samples else "")
+        if samples and all(isinstance(s, Annotated) for s in samples):  # an unknown symbol in the sequence
+            seen = set("".join(s.sequence for s in samples))
+            first = next((s for s in samples if s.track), Annotated("", ""))
+            odd = next(c for c in "\u2603\U0001f9ec\u0416\x07~" if c not in seen)
+            return Annotated(odd + first.sequence, (first.track[:1] or "?") + first.track)
         return MISSING
 
     @pytest.fixture
@@ -361,7 +372,7 @@ class TokenizerChecks:
                 f"{tokenizer.type_name}: encode_with_offsets gave ids {show(ids)} for {label}, "
                 f"encode gave {show(tokenizer.encode(sample))}"
             )
-            problems = offset_problems(len(sample), ids, spans)
+            problems = offset_problems(sample_length(sample), ids, spans)
             assert not problems, f"{tokenizer.type_name}: bad offsets for {named(label, sample)}: {problems}"
 
         inputs.each(check)

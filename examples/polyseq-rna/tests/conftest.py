@@ -1,0 +1,1 @@
+pytest_plugins = ["polyseq.testing"]  # polyseq's conformance kit
