@@ -40,6 +40,10 @@ def test_new_domain_installs_passes_the_kit_and_trains(tmp_path):
     installed = _run(python, "-m", "pip", "install", "-q", "--no-index", "--no-build-isolation", "--no-deps",
                      "-e", str(out), cwd=tmp_path)
     assert installed.returncode == 0, installed.stderr
+    # the new package, not examples/polyseq-rna (installed in the parent environment), is the `rna` domain
+    listed = _run(python, "-m", "polyseq", "plugins", cwd=tmp_path)
+    assert "rna sequences (edit this line" in listed.stdout and str(out) in _run(
+        python, "-c", "import polyseq_rna; print(polyseq_rna.__file__)", cwd=tmp_path).stdout
     kit = _run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(out), cwd=tmp_path)
     assert kit.returncode == 0, kit.stdout[-3000:]
     assert " passed" in kit.stdout and "failed" not in kit.stdout
