@@ -7,15 +7,6 @@ from polyseq.testing import DomainChecks
 
 class TestProtein(DomainChecks):
     domain = "protein"
-    known_limitations = {
-        f"test_reader_mixed_records[{s}]": (
-            "read_fasta opens the file strictly as UTF-8: one line of bytes that are not UTF-8 (a Latin-1 'é' in a "
-            "header) makes the whole file a ReaderError and every good record is lost; it should be one BadRecord "
-            "(polyseq.open_text + bad_text_reason)"
-        )
-        for s in (".fa", ".faa", ".fasta")
-    }
-
     @pytest.fixture
     def invalid_sample(self):
         return "MKT1AY"
