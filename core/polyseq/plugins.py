@@ -121,7 +121,7 @@ class Registry:
 _manager: pluggy.PluginManager | None = None
 _origins: dict[str, Origin] = {}
 _load_failures: list[PluginFailure] = []
-_cache: tuple[frozenset[int], Registry] | None = None
+_cache: tuple[tuple[tuple[str, Any], ...], Registry] | None = None
 
 
 def strict_plugins() -> bool:
@@ -223,8 +223,12 @@ def registry() -> Registry:
     """The registry for the current set of plugins, built once and rebuilt when plugins change."""
     global _cache
     pm = get_manager()
-    key = frozenset(id(p) for _, p in pm.list_name_plugin() if p is not None)
-    if _cache is None or _cache[0] != key:
+    # the key holds the plugin objects themselves, so a freed plugin's id() reused by a new one
+    # cannot match a stale registry (the objects stay alive while they are the key)
+    key = tuple(sorted(((n, p) for n, p in pm.list_name_plugin() if p is not None), key=lambda t: t[0]))
+    same = _cache is not None and len(_cache[0]) == len(key) and all(
+        a[0] == b[0] and a[1] is b[1] for a, b in zip(_cache[0], key))
+    if not same:
         _cache = (key, build_registry(pm))
     return _cache[1]
 

@@ -238,3 +238,35 @@ def test_listing_the_tasks_imports_no_torch():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "False"
+
+
+def test_a_plugin_registered_after_another_was_freed_is_seen_even_if_it_reuses_its_id():
+    import gc
+    import types
+
+    from polyseq import Domain, hookimpl, plugins
+
+    def make(name):
+        module = types.ModuleType(f"reuse_{name}")
+
+        @hookimpl
+        def register_domains(register):
+            register(Domain(name=name, description=name, tokenizers={"bytes": "polyseq.tokenizers.bytes:ByteTokenizer"},
+                            default_tokenizer="bytes", readers={}))
+
+        module.register_domains = register_domains
+        return module
+
+    for i in range(20):  # CPython often hands a freed module's address to the next one
+        first = make(f"first{i}")
+        plugins.register(first, "reuse_probe")
+        assert f"first{i}" in plugins.registry().domains
+        plugins.unregister("reuse_probe")
+        del first
+        gc.collect()
+        second = make(f"second{i}")
+        plugins.register(second, "reuse_probe")
+        try:
+            assert f"second{i}" in plugins.registry().domains and f"first{i}" not in plugins.registry().domains
+        finally:
+            plugins.unregister("reuse_probe")
