@@ -11,6 +11,7 @@ nothing else (tests/core/test_public_api.py holds the built-in plugins to it)::
     Tokenizer.encode / decode / save
     polyseq.load_tokenizer(path)
     polyseq.hookimpl                   the marker for plugin hook implementations
+    polyseq.register_plugin(obj)       register an object holding hookimpls (notebooks, tests)
 
 Building blocks for a domain (see docs/writing-a-plugin.md):
 
@@ -108,6 +109,9 @@ _LAZY: dict[str, str] = {
     "open_text": "polyseq.textio:open_text",
     "bad_text_reason": "polyseq.textio:bad_text_reason",
     "UNDECODABLE": "polyseq.textio:UNDECODABLE",
+    # plugins registered by hand (notebooks, tests)
+    "register_plugin": "polyseq.plugins:register",
+    "unregister_plugin": "polyseq.plugins:unregister",
     # catalog entries
     "DatasetEntry": "polyseq.catalog.entry:DatasetEntry",
     "RemoteFile": "polyseq.catalog.entry:RemoteFile",

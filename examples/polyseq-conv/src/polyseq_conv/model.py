@@ -32,9 +32,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from polyseq import ConfigError
+from polyseq import PAD_ID, ConfigError
 from polyseq.models.backbone import count_parameters, require_causal
-from polyseq.tokenizers.base import PAD_ID
 
 
 @dataclass

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from polyseq import ReaderError
-from polyseq.tasks.base import Task, records_with_targets
+from polyseq.tasks import Task, records_with_targets
 
 if TYPE_CHECKING:  # torch is imported when the task trains, not when `polyseq plugins` lists it
     import torch
@@ -60,7 +60,7 @@ class Count(Task):
         return counts, {"target_names": [data.target]}
 
     def dataset(self, arrays: Any, info: Any, encode: Any = None) -> Any:
-        from polyseq.data.datasets import RecordDataset
+        from polyseq.tasks import RecordDataset
 
         return RecordDataset(arrays, info.max_length, add_cls=False, encode=encode)  # every position is the record's
 
