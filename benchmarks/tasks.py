@@ -124,7 +124,7 @@ def run_tag(tmp: Path, extra: list[str]) -> list[dict]:
     rows.append({"model": "window logistic regression (+-30 bp one-hot)",
                  **per_base_scores(logistic_window_baseline(train, test, labels), truth, labels),
                  "train_s": round(time.perf_counter() - start)})
-    preds, seconds = fit_and_predict("dna_tag_ecoli", test_csv, ["-r", "column=sequence", "-r", "label=labels",
+    preds, seconds = fit_and_predict("dna_tag_ecoli", test_csv, ["-r", "column=sequence", "-r", "target=labels",
                                                                  "-r", "per_base_label=true"], tmp / "tag", extra)
     pred = "".join(r["prediction"] for r in preds)
     rows.append({"model": f"polyseq tag (dna_tag_ecoli.yaml {' '.join(extra)})".replace(" )", ")"), **per_base_scores(pred, truth, labels), "train_s": round(seconds)})
@@ -154,7 +154,7 @@ def run_protein(tmp: Path, extra: list[str]) -> list[dict]:
     by_table = ["".join(table.get(r["dna"][i : i + 3], "X") for i in range(0, len(r["dna"]) - 2, 3)) for r in test]
     rows = [{"model": f"most frequent residue ({common!r}) x true length", **sequence_scores([common * len(t) for t in truths], truths)},
             {"model": "codon table read off the training pairs", **sequence_scores(by_table, truths)}]
-    preds, seconds = fit_and_predict("dna_seq2seq_protein", test_csv, ["-r", "column=dna", "-r", "label=protein"],
+    preds, seconds = fit_and_predict("dna_seq2seq_protein", test_csv, ["-r", "column=dna", "-r", "target=protein"],
                                      tmp / "protein", extra)
     rows.append({"model": f"polyseq seq2seq (dna_seq2seq_protein.yaml {' '.join(extra)}), greedy".replace(" )", ")"),
                  **sequence_scores([r["prediction"] for r in preds], truths), "train_s": round(seconds)})
@@ -175,7 +175,7 @@ def run_canonical(tmp: Path, extra: list[str]) -> list[dict]:
     rows = [{"model": "the input itself", **sequence_scores([r["random"] for r in test], truths),
              "validity": validity([r["random"] for r in test])}]
     preds, seconds = fit_and_predict("smiles_seq2seq_canonical", test_csv,
-                                     ["-r", "smiles_column=random", "-r", "targets=canonical", "-r", "target_type=str"],
+                                     ["-r", "column=random", "-r", "target=canonical"],
                                      tmp / "canonical", extra)
     out = [r["prediction"] for r in preds]
     rows.append({"model": "polyseq seq2seq (smiles_seq2seq_canonical.yaml), greedy", **sequence_scores(out, truths),

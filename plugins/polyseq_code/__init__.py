@@ -22,7 +22,6 @@ def register_domains(register):
         metrics="polyseq_code.validate:code_metrics",
         writer="polyseq_code.io:write_samples",
         example_files="polyseq_code.examples:write_example_files",
-        target_option="label_field",
     ))
 
 from polyseq_code.datasets import register_datasets  # noqa: E402,F401  (hookimpl: the catalog entries)

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
-from polyseq import hookimpl
-from polyseq.catalog import DatasetEntry, RemoteFile, TaskSpec
+from polyseq import DatasetEntry, RemoteFile, TaskSpec, hookimpl
 
 _RAW = "https://raw.githubusercontent.com"
 
@@ -78,9 +77,9 @@ THEALGORITHMS = DatasetEntry(
              "no per-file checksums are published, the assembled file is verified against the reference copy",
     ),),
     tasks=(
-        TaskSpec("classify", target="language", reader_options={"code_field": "code", "label_field": "language"},
+        TaskSpec("classify", target="language", reader_options={"target": "language"},
                  description="11 classes, imbalanced (61-150 files each); never feed `path` (its suffix gives the answer)"),
-        TaskSpec("lm", reader_options={"code_field": "code", "label_field": None}),
+        TaskSpec("lm", reader_options={"target": None}),
     ),
 )
 
@@ -92,7 +91,7 @@ PYTHON_STDLIB = DatasetEntry(
     citation="Python Software Foundation, the Python standard library",
     generator="polyseq_code.datasets:generate_python_stdlib",
     splits={"train": ["train.jsonl"], "val": ["val.jsonl"]},
-    tasks=(TaskSpec("lm", reader_options={"code_field": "code", "label_field": None, "language": "Python"}),),
+    tasks=(TaskSpec("lm", reader_options={"target": None, "language": "Python"}),),
     notes="generated from the running Python's standard library; same seed and Python version, same bytes",
 )
 

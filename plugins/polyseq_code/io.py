@@ -10,13 +10,12 @@ its absence) reach the tokenizer exactly as they are on disk.
 from __future__ import annotations
 
 import codecs
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from polyseq.errors import ConfigError, ReaderError
-from polyseq.records import BadRecord, Record
+from polyseq import BadRecord, ConfigError, ReaderError, Record
+from polyseq import read_jsonl as _read_jsonl
 from polyseq_code.lexers import SUFFIXES, SourceCode, canonical, label, language_of, resolve_language
 
 _SNIFF = 8192  # bytes looked at for a NUL byte, the mark of a binary file
@@ -115,72 +114,31 @@ def read_tree(
 
 
 def read_jsonl(
-    path: Path, code_field: str = "code", label_field: str | None = "language", language: str | None = None
+    path: Path, *, column: str = "code", target: str | Sequence[str] | None = "language",
+    target_type: str | None = None, language: str | None = None,
 ) -> Iterator[Record | BadRecord]:
-    """JSON Lines, one object per line with the code in `code_field` and its label in `label_field`.
+    """JSON Lines, one object per line with the code in field `column` and its label in `target`.
 
-    The label is the record's target; when it names a Pygments language (`Python`, `C++`, `R`)
-    the sample carries that language, else `language` (when given). A line that is not a JSON
-    object, or whose code is not a non-empty string, is a `BadRecord` with its line number. A
-    field missing from the first object is a `ReaderError` listing the fields present (the file
-    or the option is wrong); missing from a later object, a `BadRecord`.
+    Read by `polyseq.read_jsonl`: a field missing from the first object is a `ReaderError`
+    listing the fields present (the file or the option is wrong; `target=None` reads unlabelled
+    code); a line that is not a JSON object, whose code is not a non-empty string or that lacks a
+    field is a `BadRecord` with its line number. The code is kept exactly (no stripping). When the
+    label names a Pygments language (`Python`, `C++`, `R`) the sample carries that language, else
+    `language` (when given); an `id` field goes to the meta.
     """
-    if not isinstance(code_field, str) or not (label_field is None or isinstance(label_field, str)):
-        raise ConfigError(f"code_field must be a field name and label_field a field name or None, "
-                          f"got code_field={code_field!r}, label_field={label_field!r}")
-    fields = [f for f in (code_field, label_field) if f is not None]
     default_lexer = resolve_language(language) if language is not None else None
-    first = True
-    with open(path, "rb") as f:
-        for n, raw in enumerate(f, start=1):
-            meta = {"source": str(path), "line": n}
+    for item in _read_jsonl(path, column=column, target=target, target_type=target_type, meta_fields=("id",)):
+        if isinstance(item, BadRecord):
+            yield item
+            continue
+        lexer_cls = default_lexer
+        if isinstance(item.target, str):
             try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                yield BadRecord(f"not UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})", meta)
-                continue
-            if not line.strip():
-                yield BadRecord("blank line (JSON Lines has one object per line)", meta)
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                yield BadRecord(f"not valid JSON: {e.msg} (column {e.colno})", meta)
-                continue
-            if not isinstance(obj, dict):
-                yield BadRecord(f"a JSON {type(obj).__name__}, expected an object with {', '.join(fields)}", meta)
-                continue
-            missing = [k for k in fields if k not in obj]
-            if missing and first:
-                raise ReaderError(
-                    f"{path}:{n}: no field {', '.join(repr(k) for k in missing)}. Fields present: "
-                    f"{', '.join(obj) or '(none)'}. Pass code_field= / label_field= (label_field=None "
-                    "reads unlabelled code)."
-                )
-            first = False
-            if missing:
-                yield BadRecord(f"no field {', '.join(map(repr, missing))} (fields present: {', '.join(obj)})", meta)
-                continue
-            yield _jsonl_record(obj, code_field, label_field, default_lexer, meta)
-
-
-def _jsonl_record(
-    obj: dict[str, Any], code_field: str, label_field: str | None, default_lexer: Any, meta: dict[str, Any]
-) -> Record | BadRecord:
-    code = obj[code_field]
-    if not isinstance(code, str) or not code:
-        return BadRecord(f"field {code_field!r} must be a non-empty string, got {code!r:.40}", meta)
-    target = obj[label_field] if label_field is not None else None
-    lexer_cls = default_lexer
-    if isinstance(target, str):
-        try:
-            lexer_cls = resolve_language(target)
-        except ConfigError:
-            pass
-    name = label(lexer_cls) if lexer_cls is not None else None
-    if "id" in obj and "id" not in (code_field, label_field):
-        meta = {**meta, "id": obj["id"]}
-    return Record(SourceCode(code, name), target=target, meta={**meta, "language": name})
+                lexer_cls = resolve_language(item.target)
+            except ConfigError:
+                pass
+        name = label(lexer_cls) if lexer_cls is not None else None
+        yield Record(SourceCode(item.sample, name), item.target, {**item.meta, "language": name})
 
 
 def write_samples(samples: Iterable[str], path: Path, language: str | None = None) -> list[Path]:

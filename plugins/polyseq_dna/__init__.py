@@ -40,7 +40,6 @@ def register_domains(register):
         writer=f"{_P}.io:write_fasta",
         splits={"random": f"{_P}.splits:random_split", "by_record": f"{_P}.splits:by_record"},
         example_files=f"{_P}.examples:example_files",
-        target_option="label",
     ))
 
 from polyseq_dna.datasets import register_datasets  # noqa: E402,F401  (hookimpl: the catalog entries)

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from polyseq.errors import DatasetError
+from polyseq import DatasetError
 from polyseq_dna.io import open_text
 
 FORWARD, REVERSE, BOTH, NONCODING = "+", "-", "B", "."

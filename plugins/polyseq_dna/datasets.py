@@ -11,8 +11,7 @@ import random
 import re
 from pathlib import Path
 
-from polyseq import hookimpl
-from polyseq.catalog import DatasetEntry, RemoteFile, TaskSpec
+from polyseq import DatasetEntry, RemoteFile, TaskSpec, hookimpl
 
 _RAW = "https://raw.githubusercontent.com"
 
@@ -109,9 +108,9 @@ SPLICE = DatasetEntry(
              "reference copy's checksum",
     ),),
     tasks=(
-        TaskSpec("classify", target="label", reader_options={"label": "label"},
+        TaskSpec("classify", target="label", reader_options={"target": "label"},
                  description="3 classes: EI (donor) 767, IE (acceptor) 768, N 1,655; 185 duplicate rows"),
-        TaskSpec("lm", reader_options={"label": ""}),
+        TaskSpec("lm"),
     ),
 )
 
@@ -175,12 +174,12 @@ ECOLI_TAGS = DatasetEntry(
     splits=_SPLITS,
     tasks=(
         TaskSpec("tag", target="labels",
-                 reader_options={"column": "sequence", "label": "labels", "per_base_label": True},
+                 reader_options={"column": "sequence", "target": "labels", "per_base_label": True},
                  description="4,642 windows (3,714 / 464 / 464: contiguous 80/10/10 stretches of the genome, no "
                              "base in two splits); bases + 41.5 %, - 44.1 %, B 0.06 % (2,937 bases in CDS on both "
                              "strands), . 14.3 %; the 4,298 CDS with a /translation are labelled, the 17 /pseudo "
                              "CDS are not"),
-        TaskSpec("lm", reader_options={"column": "sequence", "label": ""}),
+        TaskSpec("lm", reader_options={"column": "sequence"}),
     ),
     notes="derived from the GenBank file by polyseq_dna.annotation (Biopython); summary.json beside the CSVs "
           "holds the counts",
@@ -197,7 +196,7 @@ ECOLI_PROTEIN = DatasetEntry(
     derive="polyseq_dna.datasets:derive_cds_protein",
     splits=_SPLITS,
     tasks=(
-        TaskSpec("seq2seq", target="protein", reader_options={"column": "dna", "label": "protein"},
+        TaskSpec("seq2seq", target="protein", reader_options={"column": "dna", "target": "protein"},
                  data_options={"target_domain": "text", "target_tokenizer": "char"},
                  description="46,462 pairs (37,022 / 4,759 / 4,681) from 4,295 CDS, split by gene (3,428 / 429 / "
                              "428; genes with an identical protein together); 90 nt -> 30 aa, a gene's last "
@@ -217,7 +216,7 @@ PLANTED = DatasetEntry(
     generator="polyseq_dna.datasets:generate_planted_motifs",
     splits={"train": ["motifs.csv"]},
     tasks=(
-        TaskSpec("classify", target="label", reader_options={"label": "label"},
+        TaskSpec("classify", target="label", reader_options={"target": "label"},
                  description="1,000 x 100 nt, balanced; label 1 iff a TATA(A/T)A(A/T)(A/G) motif is present"),
         TaskSpec("lm", reader_options={"window": 200, "stride": 200}, splits={"train": ["genome.fa"]},
                  description="20 x 2,000 nt with TATA and E-box motifs planted every ~100 nt, 200-nt windows"),

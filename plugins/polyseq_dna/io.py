@@ -30,7 +30,6 @@ shorter sequence: its last record is read as it is.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import os
@@ -41,8 +40,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from polyseq.errors import ConfigError, ReaderError
-from polyseq.records import BadRecord, Record
+from polyseq import BadRecord, ConfigError, ReaderError, Record
+from polyseq import read_table as _read_table
 from polyseq_dna.alphabet import count_letters, first_invalid
 
 SEQIO_SUFFIXES = {
@@ -55,7 +54,6 @@ _HEADER = {"fasta": ">", "genbank": "LOCUS"}
 # Biopython's warnings for a GenBank record cut short or inconsistent: the record is bad
 _TRUNCATED = ("Premature end of file", "Expected sequence length")
 SEQUENCE_COLUMNS = ("sequence", "seq")
-LABEL_COLUMNS = ("label", "class", "target")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -272,73 +270,32 @@ def read_genbank(path: Path, window: int | None = None, stride: int | None = Non
 # ------------------------------------------------------------------------------------------------
 
 
-def _find_column(header: list[str], given: str | None, names: tuple[str, ...], option: str,
-                 path: Path, required: bool) -> int | None:
-    folded = [h.strip().lower() for h in header]
-    wanted = (given,) if given else names
-    for name in wanted:
-        if name.strip().lower() in folded:
-            return folded.index(name.strip().lower())
-    if not required and not given:
-        return None
-    asked = f"no column {given!r}" if given else f"no column named {' or '.join(repr(n) for n in names)}"
-    raise ReaderError(f"{path}: {asked}. Columns present: {', '.join(header) or '(none)'}. "
-                      f"Pass {option}=<column name>.")
-
-
-def read_table(path: Path, column: str | None = None, label: str | None = None, delimiter: str | None = None,
+def read_table(path: Path, *, column: str | int | None = None, target: str | int | list[str | int] | None = None,
+               target_type: str | None = None, delimiter: str | None = None, header: bool = True,
                window: int | None = None, stride: int | None = None,
                per_base_label: bool = False) -> Iterator[Record | BadRecord]:
-    """CSV/TSV (plain or gzip) with a header row: one record per row.
+    """CSV/TSV (plain or gzip), one record per row (or its windows), read by `polyseq.read_table`.
 
-    The sequence column is `column`, else the first named `sequence` or `seq` (any case); the
-    target is column `label`, else the first named `label`, `class` or `target` (none: no target;
-    `label=""` turns the target off). Targets are kept as the strings in the file (a protein
-    sequence, a label per base). `per_base_label=True`: the target holds one label character per
-    base (tag data); a row whose labels and sequence differ in length is a BadRecord, and
-    windows cut the labels with the sequence.
+    The sequence column is `column`, else the first named `sequence` or `seq` (any case), else the
+    only one whose name contains one of them. `target` names the target column(s) (none by
+    default); targets are kept as the text in the file (a class, a protein sequence, a label per
+    base). `per_base_label=True`: the target holds one label character per base (tag data); a row
+    whose labels and sequence differ in length is a BadRecord, and windows cut the labels with the
+    sequence. Rows with the wrong number of fields, an empty sequence or target, or a letter that
+    is not an IUPAC code are BadRecords with their line.
     """
     if not isinstance(per_base_label, bool):
         raise ConfigError(f"per_base_label must be true or false, got {per_base_label!r}")
-    if per_base_label and label == "":
-        raise ConfigError("per_base_label=True needs the labels column: label='' turns the target off")
-    return _read_table(Path(path), column, label, delimiter, *check_window(window, stride), per_base_label)
-
-
-def _read_table(path: Path, column: str | None, label: str | None, delimiter: str | None,
-                window: int | None, stride: int | None, per_base: bool) -> Iterator[Record | BadRecord]:
-    name = path.name.lower().removesuffix(".gz")
-    delimiter = delimiter or ("\t" if name.endswith((".tsv", ".tab")) else ",")
-    try:
-        handle = open_text(path)
-    except OSError as e:
-        raise ReaderError(f"{path}: cannot be opened: {e}") from e
-    with handle:
-        rows = csv.reader(handle, delimiter=delimiter)
-        try:
-            header = next(rows, None)
-            if header is None:
-                raise ReaderError(f"{path}: empty file (a header row naming the columns is needed)")
-            seq_col = _find_column(header, column, SEQUENCE_COLUMNS, "column", path, required=True)
-            label_col = None if label == "" else _find_column(header, label, LABEL_COLUMNS, "label", path, per_base)
-            last_line = rows.line_num
-            for row in rows:
-                line, last_line = last_line + 1, rows.line_num
-                meta: dict[str, Any] = {"source": str(path), "line": line}
-                if not row:
-                    continue  # a blank line
-                needed = max(seq_col, label_col or 0)
-                if len(row) <= needed:
-                    yield BadRecord(f"row has {len(row)} field(s), the header has {len(header)} "
-                                    "(a truncated or malformed row)", meta)
-                    continue
-                target = row[label_col].strip() if label_col is not None else None
-                yield from records_of(row[seq_col].strip(), target, meta, window, stride, per_base)
-        except (UnicodeDecodeError, EOFError, OSError, zlib.error, csv.Error) as e:
-            at = f":{rows.line_num + 1}"
-            what = "the compressed file ends early" if isinstance(e, EOFError) else f"{type(e).__name__}: {e}"
-            raise ReaderError(f"{path}{at}: cannot be read as a {'TSV' if delimiter == chr(9) else 'CSV'} "
-                              f"file: {what}") from e
+    if per_base_label and target in (None, ""):
+        raise ConfigError("per_base_label=True needs target=<the column of per-base labels>")
+    window, stride = check_window(window, stride)
+    rows = _read_table(path, column=column, target=target, target_type=target_type, delimiter=delimiter,
+                       header=header, sample_names=SEQUENCE_COLUMNS)
+    for row in rows:
+        if isinstance(row, BadRecord):
+            yield row
+        else:
+            yield from records_of(row.sample, row.target, row.meta, window, stride, per_base_label)
 
 
 # ------------------------------------------------------------------------------------------------

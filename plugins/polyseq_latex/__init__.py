@@ -24,7 +24,6 @@ def register_domains(register):
         metrics="polyseq_latex.validate:metrics",
         writer="polyseq_latex.io:write_formulas",
         example_files="polyseq_latex.io:example_files",
-        target_option="target_column",
     ))
 
 from polyseq_latex.datasets import register_datasets  # noqa: E402,F401  (hookimpl: the catalog entries)

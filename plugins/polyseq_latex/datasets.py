@@ -11,8 +11,7 @@ import json
 import random
 from pathlib import Path
 
-from polyseq import hookimpl
-from polyseq.catalog import DatasetEntry, RemoteFile, TaskSpec
+from polyseq import DatasetEntry, RemoteFile, TaskSpec, hookimpl
 
 _RAW = "https://raw.githubusercontent.com"
 KINDS = ("polynomial", "rational", "trigonometric", "exponential", "derivative", "integral", "sum", "limit")
@@ -126,9 +125,9 @@ MATH500 = DatasetEntry(
              "(Question->problem, Answer->answer, 'Level N'->N), then compared with the reference copy",
     ),),
     tasks=(
-        TaskSpec("classify", target="subject", reader_options={"field": "problem", "target_column": "subject"},
+        TaskSpec("classify", target="subject", reader_options={"column": "problem", "target": "subject"},
                  description="7 subjects from the problem text (prose with $...$ math); level is another label"),
-        TaskSpec("lm", reader_options={"field": "problem", "extract": True},
+        TaskSpec("lm", reader_options={"column": "problem", "extract": True},
                  description="the math spans of the problems"),
     ),
 )
@@ -142,7 +141,7 @@ SYMPY = DatasetEntry(
     generator="polyseq_latex.datasets:generate_sympy_formulas",
     splits={"train": ["formulas.jsonl"]},
     tasks=(
-        TaskSpec("classify", target="label", reader_options={"field": "formula", "target_column": "label"},
+        TaskSpec("classify", target="label", reader_options={"target": "label"},
                  description=", ".join(KINDS)),
         TaskSpec("lm", splits={"train": ["formulas.lst"]}),
     ),

@@ -14,10 +14,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from polyseq.errors import ReaderError
-from polyseq.records import BadRecord, Record
-from polyseq.textio import bad_text_reason as _bad_bytes
-from polyseq.textio import open_text as _open
+from polyseq import BadRecord, Record, bad_text_reason, open_text
+from polyseq import read_jsonl as _read_jsonl
 
 #: a handful of real-looking valid formulas (Domain.examples; the example files hold them too)
 EXAMPLES = (
@@ -34,10 +32,6 @@ _ENV_OPEN = r"\\begin\{(" + "|".join(MATH_ENVS) + r")(\*?)\}"
 _OPENER = re.compile(_ENV_OPEN + r"|\$\$|\$|\\\(|\\\[|\\.", re.S)
 _CLOSERS = {"$": "$", "$$": "$$", "\\(": "\\)", "\\[": "\\]"}
 _COMMENT = re.compile(r"\\.|%[^\n]*", re.S)
-
-
-
-
 
 
 # ------------------------------------------------------------------------------------------------
@@ -115,10 +109,10 @@ def _math_records(text: str, meta: dict[str, Any], first_line: int, by_offset: b
 def read_tex(path: Path) -> Iterator[Record | BadRecord]:
     """Every math span of a .tex document (see `extract_math`), one record each."""
     source = str(path)
-    with _open(path) as f:
+    with open_text(path) as f:
         lines = f.read().removeprefix("\ufeff").split("\n")
     for n, line in enumerate(lines, 1):
-        reason = _bad_bytes(line)
+        reason = bad_text_reason(line)
         if reason:
             yield BadRecord(reason, {"source": source, "line": n})
             lines[n - 1] = ""  # its math (if any) is not read
@@ -128,57 +122,32 @@ def read_tex(path: Path) -> Iterator[Record | BadRecord]:
 def read_formulas(path: Path) -> Iterator[Record | BadRecord]:
     """One formula per line (im2latex's `formulas.lst`, or any .txt); an empty line is a bad record."""
     source = str(path)
-    with _open(path) as f:
+    with open_text(path) as f:
         for n, raw in enumerate(f, 1):
             formula = raw.rstrip("\r\n")
             if n == 1:
                 formula = formula.removeprefix("\ufeff")
             meta = {"source": source, "line": n}
-            reason = _bad_bytes(formula) or ("empty line" if not formula.strip() else None)
+            reason = bad_text_reason(formula) or ("empty line" if not formula.strip() else None)
             yield BadRecord(reason, meta) if reason else Record(formula, meta=meta)
 
 
 def read_jsonl(
-    path: Path, field: str = "formula", target_column: str | None = None, extract: bool = False
+    path: Path, *, column: str = "formula", target: str | Sequence[str] | None = None,
+    target_type: str | None = None, extract: bool = False,
 ) -> Iterator[Record | BadRecord]:
-    """Formulas from one field of JSON objects, one per line. With `extract=True` the field is a
-    text with math in it (MATH's `problem`/`solution`) and each math span becomes a record.
-    The first object must have `field` (and `target_column`): if not, a ReaderError lists its fields."""
-    source = str(path)
-    checked = False
-    with _open(path) as f:
-        for n, raw in enumerate(f, 1):
-            meta = {"source": source, "line": n}
-            reason = _bad_bytes(raw) or ("empty line" if not raw.strip() else None)
-            if reason:
-                yield BadRecord(reason, meta)
-                continue
-            try:
-                obj = json.loads(raw)
-            except json.JSONDecodeError as e:
-                yield BadRecord(f"not valid JSON ({e.msg}, column {e.colno})", meta)
-                continue
-            if not isinstance(obj, dict):
-                yield BadRecord(f"expected a JSON object, got {type(obj).__name__}", meta)
-                continue
-            missing = [k for k in (field, target_column) if k is not None and k not in obj]
-            if missing and not checked:
-                raise ReaderError(f"{source}:{n}: no field {missing[0]!r}. Fields present: {', '.join(obj)}. "
-                                  "Pass field=<one of these> (and target_column=... for a label).")
-            checked = True
-            if missing:
-                yield BadRecord(f"no field {missing[0]!r} (fields: {', '.join(obj)})", meta)
-                continue
-            value = obj[field]
-            if not isinstance(value, str) or not value.strip():
-                yield BadRecord(f"field {field!r} is empty or not a string: {value!r:.40}", meta)
-                continue
-            target = None if target_column is None else obj[target_column]
-            if not extract:
-                yield Record(value.strip(), target, meta)
-                continue
-            for item in _math_records(value, {"source": source}, n, by_offset=False):
-                yield Record(item.sample, target, item.meta) if isinstance(item, Record) else item
+    """Formulas from one field of JSON objects, one per line (`polyseq.read_jsonl`: the first
+    object must have `column` and `target`, else a ReaderError lists its fields). With
+    `extract=True` the field is a text with math in it (MATH's `problem`/`solution`) and each math
+    span becomes a record with the line's target."""
+    for item in _read_jsonl(path, column=column, target=target, target_type=target_type):
+        if isinstance(item, BadRecord):
+            yield item
+        elif not extract:
+            yield Record(item.sample.strip(), item.target, item.meta)
+        else:
+            for span in _math_records(item.sample, {"source": item.meta["source"]}, item.meta["line"], by_offset=False):
+                yield Record(span.sample, item.target, span.meta) if isinstance(span, Record) else span
 
 
 # ------------------------------------------------------------------------------------------------

@@ -10,8 +10,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from polyseq import hookimpl
-from polyseq.catalog import DatasetEntry, RemoteFile, TaskSpec
+from polyseq import DatasetEntry, RemoteFile, TaskSpec, hookimpl
 from polyseq_midi.nottingham_files import TUNES
 
 _NOTTINGHAM = "https://raw.githubusercontent.com/jukedeck/nottingham-dataset/0992bb6cd864f6d4b90d6663e08c0ef53ffaa08f/MIDI"

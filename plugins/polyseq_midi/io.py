@@ -13,8 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from polyseq.errors import PolyseqError, ReaderError
-from polyseq.records import BadRecord, Record
+from polyseq import BadRecord, PolyseqError, ReaderError, Record
 from polyseq_midi.score import Score, from_midi, to_midi
 
 SUFFIXES = (".mid", ".midi")

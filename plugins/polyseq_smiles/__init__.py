@@ -48,7 +48,6 @@ def register_domains(register):
         writer=_M + "io:write_smi",
         splits={"random": _M + "splits:random_split", "scaffold": _M + "splits:scaffold_split"},
         example_files=_M + "io:example_files",
-        target_option="targets",
     ))
 
 from polyseq_smiles.datasets import register_datasets  # noqa: E402,F401  (hookimpl: the catalog entries)

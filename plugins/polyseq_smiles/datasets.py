@@ -18,8 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from polyseq import hookimpl
-from polyseq.catalog import DatasetEntry, RemoteFile, TaskSpec
+from polyseq import DatasetEntry, RemoteFile, TaskSpec, hookimpl
 
 _RAW = "https://raw.githubusercontent.com"
 _COLLECTION = f"{_RAW}/GLambard/Molecules_Dataset_Collection/beb35cd0b76db5adef6cb1fa55807e4cd309aaed/originals"
@@ -204,7 +203,7 @@ ESOL = DatasetEntry(
     ),),
     default_split="scaffold",
     tasks=(
-        TaskSpec("regress", target=ESOL_TARGET, reader_options={"targets": ESOL_TARGET},
+        TaskSpec("regress", target=ESOL_TARGET, reader_options={"target": ESOL_TARGET},
                  description="do not feed the 'ESOL predicted' column (a baseline's prediction)"),
         TaskSpec("lm"),
     ),
@@ -226,7 +225,7 @@ FREESOLV = DatasetEntry(
     ),),
     default_split="scaffold",
     tasks=(
-        TaskSpec("regress", target="expt", reader_options={"targets": "expt"},
+        TaskSpec("regress", target="expt", reader_options={"target": "expt"},
                  description="'calc' is a physics baseline, not an input"),
         TaskSpec("lm"),
     ),
@@ -267,7 +266,7 @@ NCI = DatasetEntry(
     splits={"train": ["nci_properties.csv"]},
     default_split="scaffold",
     tasks=(
-        TaskSpec("regress", target=["logp", "tpsa"], reader_options={"targets": ["logp", "tpsa"]},
+        TaskSpec("regress", target=["logp", "tpsa"], reader_options={"target": ["logp", "tpsa"]},
                  description="two computed targets; use target logp or tpsa alone through reader_options"),
         TaskSpec("lm"),
     ),
@@ -285,7 +284,7 @@ CANONICALIZE = DatasetEntry(
     splits={"train": ["train.csv"], "val": ["val.csv"], "test": ["test.csv"]},
     tasks=(
         TaskSpec("seq2seq", target="canonical",
-                 reader_options={"smiles_column": "random", "targets": "canonical", "target_type": "str"},
+                 reader_options={"column": "random", "target": "canonical"},
                  data_options={"target_domain": "smiles"},
                  description="4,892 molecules split 80/10/10 by molecule (3,914 / 489 / 489), up to 5 distinct "
                              "random forms each: 23,697 pairs (18,991 / 2,349 / 2,357) with seed 0"),
@@ -321,14 +320,13 @@ USPTO_50K = DatasetEntry(
     splits={"train": ["train.csv"], "val": ["val.csv"], "test": ["test.csv"]},
     tasks=(
         TaskSpec("seq2seq", target="product",
-                 reader_options={"smiles_column": "reactants", "targets": "product", "target_type": "str"},
+                 reader_options={"column": "reactants", "target": "product"},
                  data_options={"target_domain": "smiles"},
                  description="forward reaction prediction: reactants (dot-separated, no reagents) -> the product; "
                              "RDKit-canonical SMILES without atom maps (the first fetch canonicalises 100,074 "
                              "SMILES: about a minute)"),
         TaskSpec("classify", target="class",
-                 reader_options={"smiles_column": "reaction", "targets": "class", "target_type": "str",
-                                 "reaction": True},
+                 reader_options={"column": "reaction", "target": "class", "reaction": True},
                  description="10 classes (Schneider et al.) from the whole reaction reactants>>product; "
                              "imbalanced: class 1 30 %, class 10 0.5 %"),
     ),

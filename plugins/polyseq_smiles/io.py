@@ -14,7 +14,6 @@ leave a valid SMILES cannot be told from a file without a final newline.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import os
@@ -22,8 +21,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from polyseq.errors import ConfigError, PolyseqError, ReaderError
-from polyseq.records import BadRecord, Record
+from polyseq import BadRecord, ConfigError, PolyseqError, Record
+from polyseq import read_table as _read_table
 from polyseq_smiles import chem
 
 Item = Record | BadRecord
@@ -61,36 +60,30 @@ def _lines(path: Path) -> Iterator[tuple[int, str | None, str]]:
             yield n + 1, None, f"{why}; nothing after line {n} could be read"
 
 
-def _targets_option(targets: str | Sequence[str] | None) -> list[str]:
-    if targets is None:
+def _target_names(target: str | Sequence[str] | None) -> list[str]:
+    if target is None:
         return []
-    names = [targets] if isinstance(targets, str) else list(targets)
+    names = [target] if isinstance(target, str) else list(target)
     if not names or not all(isinstance(t, str) and t for t in names):
-        raise ConfigError(f"targets must be a column/property name or a list of names, got {targets!r}")
+        raise ConfigError(f"target must be a data item name or a list of names, got {target!r}")
     return names
 
 
-_TARGET_TYPES = ("auto", "str", "int", "float")
+_TARGET_TYPES = ("str", "int", "float", "auto")
 
 
-def _target_type_option(target_type: str) -> str:
-    if target_type not in _TARGET_TYPES:
-        raise ConfigError(f"target_type must be one of {', '.join(_TARGET_TYPES)}, got {target_type!r} "
-                          "(str keeps a target as text: a class name, a product SMILES)")
-    return target_type
-
-
-def _target_value(text: str, target_type: str = "auto") -> float | int | str:
-    """A target as `target_type` says: auto makes numbers floats and keeps other text; a value that
-    is not of the type asked for raises ValueError."""
-    if target_type == "str":
-        return text.strip()
+def _target_value(text: str, target_type: str | None) -> float | int | str:
+    """An SD data item as `target_type` says, as `polyseq.read_table` does for a column: None or
+    str keep the text, int and float convert (ValueError if they cannot), auto makes numbers floats."""
+    text = text.strip()
+    if target_type in (None, "str"):
+        return text
     if target_type in ("int", "float"):
         return int(text) if target_type == "int" else float(text)
     try:
         return float(text)
     except ValueError:
-        return text.strip()
+        return text
 
 
 def _molecule(smiles: str, meta: dict[str, Any], target: Any, validate: bool, reaction: bool = False) -> Item:
@@ -132,101 +125,26 @@ def read_smi(path: Path, *, header: bool | None = None, validate: bool = True) -
 # ---- CSV / TSV ----------------------------------------------------------------------------------
 
 
-def _column(header: list[str], wanted: str, path: Path, option: str) -> int:
-    if wanted in header:
-        return header.index(wanted)
-    folded = [i for i, h in enumerate(header) if h.strip().lower() == wanted.strip().lower()]
-    if len(folded) == 1:
-        return folded[0]
-    raise ReaderError(f"{path}: no column {wanted!r} ({option}). Columns present: {', '.join(header)}.")
+def read_csv(path: Path, *, column: str | int | None = None, target: str | Sequence[str] | None = None,
+             target_type: str | None = None, delimiter: str | None = None, header: bool = True,
+             validate: bool = True, reaction: bool = False) -> Iterator[Item]:
+    """Rows of a CSV (`.tsv`: tab-separated) with a SMILES column and optional target columns,
+    read by `polyseq.read_table` (plain or gzip).
 
-
-def _smiles_column(header: list[str], path: Path) -> int:
-    folded = [h.strip().lower() for h in header]
-    for candidates in ([i for i, h in enumerate(folded) if h == "smiles"],
-                       [i for i, h in enumerate(folded) if "smiles" in h]):
-        if len(candidates) == 1:
-            return candidates[0]
-    raise ReaderError(
-        f"{path}: cannot tell which column holds the SMILES (looked for one named 'smiles', any case). "
-        f"Columns present: {', '.join(header)}. Pass smiles_column=NAME."
-    )
-
-
-def read_csv(path: Path, *, smiles_column: str | None = None, targets: str | Sequence[str] | None = None,
-             delimiter: str | None = None, validate: bool = True, target_type: str = "auto",
-             reaction: bool = False) -> Iterator[Item]:
-    """Rows of a CSV (`.tsv`: tab-separated) with a SMILES column and optional target columns.
-
-    The SMILES column is the one named `smiles` in any case (or containing it, when only one
-    does) unless `smiles_column` names it; a SMILES of several molecules (`CCO.Cl`, the reactants
-    of a reaction) is one sample. `targets`: one column name (the record's target is its value)
-    or a list (the target is the list of values). `target_type`: `auto` (numbers become floats,
-    other values stay text), `str` (always text: class names, a target SMILES for seq2seq), `int`
-    or `float` (a value that is not one is a bad record). `reaction=True`: the column holds
-    reaction SMILES, `reactants>agents>products` (`A.B>>C`), each molecule validated. CRLF line
-    endings, a UTF-8 BOM and whitespace around SMILES are handled.
+    The SMILES column is `column`, else the one named `smiles` in any case (or containing it, when
+    only one does); a SMILES of several molecules (`CCO.Cl`, the reactants of a reaction) is one
+    sample. `target`: one column name (the record's target is its value) or a list (the target is
+    the list of values). Targets are the text in the file unless `target_type` says `int`,
+    `float` or `auto` (numbers become floats, other values stay text); a value that is not of
+    the type asked for is a bad record. `reaction=True`: the column holds reaction SMILES,
+    `reactants>agents>products` (`A.B>>C`), each molecule validated. `validate=False` skips the
+    RDKit check. CRLF line endings, a UTF-8 BOM and whitespace around SMILES are handled.
     """
-    path = Path(path)
-    target_names = _targets_option(targets)
-    target_type = _target_type_option(target_type)
     if not isinstance(reaction, bool):
         raise ConfigError(f"reaction must be true or false, got {reaction!r}")
-    sep = delimiter or ("\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ",")
-    source = str(path)
-    problems: dict[int, str] = {}  # line number -> why it could not be read
-
-    def text_lines() -> Iterator[str]:
-        for n, line, problem in _lines(path):
-            if line is None:
-                problems[n] = problem
-                yield ""
-            else:
-                yield line
-
-    rows = csv.reader(text_lines(), delimiter=sep)
-    try:
-        header = next(rows, None)
-        if header is None or 1 in problems:
-            why = problems.get(1, "the file is empty")
-            raise ReaderError(f"{path}: line 1: expected a header line with column names ({why})")
-        s_col = _smiles_column(header, path) if smiles_column is None else _column(header, smiles_column, path,
-                                                                                   "smiles_column")
-        t_cols = [_column(header, t, path, "targets") for t in target_names]
-        line_before = rows.line_num
-        for row in rows:
-            n, line_before = line_before + 1, rows.line_num
-            meta: dict[str, Any] = {"source": source, "line": n}
-            bad = next((problems[k] for k in range(n, line_before + 1) if k in problems), None)
-            if bad is not None:
-                yield BadRecord(bad, meta)
-            elif not row or (len(row) == 1 and not row[0].strip()):
-                yield BadRecord("empty line (no SMILES)", meta)
-            elif len(row) != len(header):
-                yield BadRecord(f"row has {len(row)} field(s), the header has {len(header)}", meta)
-            elif any(not row[c].strip() for c in t_cols):
-                empty = [header[c] for c in t_cols if not row[c].strip()]
-                yield BadRecord(f"no value in target column(s) {', '.join(map(repr, empty))}", meta)
-            else:
-                try:
-                    values = [_target_value(row[c], target_type) for c in t_cols]
-                except ValueError:
-                    wrong = [header[c] for c in t_cols if not _is_a(row[c], target_type)]
-                    yield BadRecord(f"target column(s) {', '.join(map(repr, wrong))} hold no {target_type} "
-                                    f"(target_type={target_type})", meta)
-                    continue
-                target = None if not values else values[0] if isinstance(targets, str) else values
-                yield _molecule(row[s_col].strip(), meta, target, validate, reaction)
-    except csv.Error as e:
-        raise ReaderError(f"{path}: line {rows.line_num}: not valid {'TSV' if sep == chr(9) else 'CSV'}: {e}") from e
-
-
-def _is_a(text: str, target_type: str) -> bool:
-    try:
-        _target_value(text, target_type)
-    except ValueError:
-        return False
-    return True
+    check = (validate_reaction if reaction else validate_smiles) if validate else None
+    return _read_table(path, column=column, target=target, target_type=target_type, delimiter=delimiter,
+                       header=header, sample_names=("smiles",), check=check)
 
 
 # ---- SDF ----------------------------------------------------------------------------------------
@@ -251,16 +169,20 @@ def _sdf_blocks(path: Path) -> Iterator[tuple[int, bytes, str]]:
         yield start, b"", problem or "record not terminated by '$$$$': the file looks truncated"
 
 
-def read_sdf(path: Path, *, targets: str | Sequence[str] | None = None, remove_hs: bool = True) -> Iterator[Item]:
+def read_sdf(path: Path, *, target: str | Sequence[str] | None = None, target_type: str | None = None,
+             remove_hs: bool = True) -> Iterator[Item]:
     """Molecules of an SD file (RDKit's ForwardSDMolSupplier, one record at a time), as canonical SMILES.
 
-    `targets`: SD data item names (properties) to use as the target, one name or a list, as in
-    `read_csv`. The molecule's title line goes to `meta["name"]`.
+    `target`: SD data item names (properties) to use as the target, one name or a list, as in
+    `read_csv`; their values are the text of the item unless `target_type` (as in `read_csv`)
+    converts them. The molecule's title line goes to `meta["name"]`.
     """
     from rdkit import Chem, rdBase
 
     path = Path(path)
-    target_names = _targets_option(targets)
+    target_names = _target_names(target)
+    if target_type is not None and target_type not in _TARGET_TYPES:
+        raise ConfigError(f"target_type must be one of {', '.join(_TARGET_TYPES)} (or null), got {target_type!r}")
     source = str(path)
     capture = getattr(rdBase, "CaptureErrorLog", None)
     for index, (start, block, problem) in enumerate(_sdf_blocks(path)):
@@ -286,9 +208,14 @@ def read_sdf(path: Path, *, targets: str | Sequence[str] | None = None, remove_h
             present = ", ".join(mol.GetPropNames()) or "(none)"
             yield BadRecord(f"no data item {', '.join(map(repr, missing))}; items present: {present}", meta)
             continue
-        values = [_target_value(mol.GetProp(t)) for t in target_names]
-        target = None if not values else values[0] if isinstance(targets, str) else values
-        yield Record(Chem.MolToSmiles(mol), target, meta)
+        try:
+            values = [_target_value(mol.GetProp(t), target_type) for t in target_names]
+        except ValueError:
+            yield BadRecord(f"data item(s) {', '.join(map(repr, target_names))} hold no {target_type} "
+                            f"(target_type={target_type})", meta)
+            continue
+        value = None if not values else values[0] if isinstance(target, str) else values
+        yield Record(Chem.MolToSmiles(mol), value, meta)
 
 
 # ---- writer, validator, command-line text, example files ----------------------------------------

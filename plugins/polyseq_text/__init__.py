@@ -28,7 +28,6 @@ def register_domains(register):
         writer="polyseq_text.io:write_jsonl",
         metrics="polyseq_text.metrics:metrics",
         example_files="polyseq_text.io:example_files",
-        target_option="target_column",
     ))
 
 from polyseq_text.datasets import register_datasets  # noqa: E402,F401  (hookimpl: the catalog entries)

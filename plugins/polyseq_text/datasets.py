@@ -10,8 +10,7 @@ import json
 import random
 from pathlib import Path
 
-from polyseq import hookimpl
-from polyseq.catalog import DatasetEntry, RemoteFile, TaskSpec
+from polyseq import DatasetEntry, RemoteFile, TaskSpec, hookimpl
 
 _RAW = "https://raw.githubusercontent.com"
 
@@ -78,9 +77,9 @@ SMS_SPAM = DatasetEntry(
         note="stored as .tsv (label<TAB>text, no header) with a final newline appended",
     ),),
     tasks=(
-        TaskSpec("classify", target="label", reader_options={"header": False, "text_column": 1, "target_column": 0},
+        TaskSpec("classify", target="label", reader_options={"header": False, "column": 1, "target": 0},
                  description="spam vs ham (4,827 ham, 747 spam)"),
-        TaskSpec("lm", reader_options={"header": False, "text_column": 1, "target_column": None}),
+        TaskSpec("lm", reader_options={"header": False, "column": 1}),
     ),
 )
 
@@ -92,8 +91,7 @@ PYDOC_TOPICS = DatasetEntry(
     citation="Python Software Foundation, The Python Language Reference (pydoc_data.topics)",
     generator="polyseq_text.datasets:generate_pydoc_topics",
     splits={"train": ["train.jsonl"], "val": ["val.jsonl"]},
-    tasks=(TaskSpec("lm", reader_options={"text_column": "text", "target_column": None},
-                    description="one record per documentation topic"),),
+    tasks=(TaskSpec("lm", description="one record per documentation topic"),),
     notes="generated from the running Python's pydoc_data; same seed and Python version, same bytes",
 )
 

@@ -21,7 +21,7 @@ def entry(url: str = "http://127.0.0.1:9/x.csv", name: str = "toy", **file_optio
     return DatasetEntry(
         name=name, domain="text", description="a toy dataset", licence="CC0", citation="nobody",
         files=(RemoteFile("messages.csv", url=url, **options),),
-        tasks=(TaskSpec("classify", target="label", reader_options={"target_column": "label"}), TaskSpec("lm")),
+        tasks=(TaskSpec("classify", target="label", reader_options={"target": "label"}), TaskSpec("lm")),
     )
 
 

@@ -39,9 +39,9 @@ def same_rows(got: list[dict[str, str]], expected: list[dict[str, str]]) -> None
 
 
 LABEL_FORMS = {
-    "short": ["-r", "label=label"],
-    "mapping": ["--data.reader_options", "{label: label}"],
-    "dotted": ["--data.reader_options.label=label"],
+    "short": ["-r", "target=label"],
+    "mapping": ["--data.reader_options", "{target: label}"],
+    "dotted": ["--data.reader_options.target=label"],
 }
 
 
@@ -55,7 +55,7 @@ def test_predict_reproduces_the_v0_classifier_predictions(form, tmp_path):
 
 def test_predict_reproduces_the_v0_regressor_predictions(tmp_path, capsys):
     out = tmp_path / "preds.csv"
-    assert main(["predict", "--ckpt", str(ckpt("dna_regress")), "--input", str(ROWS), "-r", "label=label",
+    assert main(["predict", "--ckpt", str(ckpt("dna_regress")), "--input", str(ROWS), "-r", "target=label",
                  "--out", str(out), *QUIET]) == 0
     same_rows(read(out), read(V0 / "dna_regress_predictions.csv"))
     assert capsys.readouterr().err.endswith(f"20 predictions written to {out}\n")
@@ -83,7 +83,7 @@ def test_generate_samples_do_not_depend_on_the_batch_size_split_of_seeds(tmp_pat
 
 def test_predict_keeps_input_order_in_small_batches(tmp_path):
     out = tmp_path / "preds.csv"
-    assert main(["predict", "--ckpt", str(ckpt("dna_classify")), "--input", str(ROWS), "-r", "label=label",
+    assert main(["predict", "--ckpt", str(ckpt("dna_classify")), "--input", str(ROWS), "-r", "target=label",
                  "--batch-size", "3", "--out", str(out), *QUIET]) == 0
     got, expected = read(out), read(V0 / "dna_classify_predictions.csv")
     assert [r["target"] for r in got] == [r["target"] for r in expected]
@@ -93,7 +93,7 @@ def test_predict_keeps_input_order_in_small_batches(tmp_path):
 
 def test_bf16_mixed_precision_predicts_on_cpu_close_to_float32(tmp_path):
     out = tmp_path / "preds.csv"
-    assert main(["predict", "--ckpt", str(ckpt("dna_classify")), "--input", str(ROWS), "-r", "label=label",
+    assert main(["predict", "--ckpt", str(ckpt("dna_classify")), "--input", str(ROWS), "-r", "target=label",
                  "--trainer.precision", "bf16-mixed", "--out", str(out), *QUIET]) == 0
     got = [float(r["prob_motif"]) for r in read(out)]
     expected = [float(r["prob_motif"]) for r in read(V0 / "dna_classify_predictions.csv")]
@@ -102,8 +102,8 @@ def test_bf16_mixed_precision_predicts_on_cpu_close_to_float32(tmp_path):
 
 
 EMBED_FORMS = {
-    "short": ["-r", "label=gc"],
-    "mapping": ["--data.reader_options", "{label: gc}"],
+    "short": ["-r", "target=gc"],
+    "mapping": ["--data.reader_options", "{target: gc}"],
 }
 
 
@@ -115,7 +115,7 @@ def test_embed_takes_the_reader_option_forms_and_any_batch_size(form, tmp_path):
     a, b = np.load(tmp_path / "a.npy"), np.load(tmp_path / "b.npy")
     assert a.shape == (20, 16) and np.allclose(a, b, atol=1e-5)
     targets = [r["target"] for r in read(tmp_path / "a.ids.csv")]
-    assert targets == [r["gc"] for r in read(ROWS)]  # the reader's label=gc reached it
+    assert targets == [r["gc"] for r in read(ROWS)]  # the reader's target=gc reached it
 
 
 @pytest.mark.parametrize("command", ["predict", "embed", "generate"])

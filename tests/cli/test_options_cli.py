@@ -37,10 +37,10 @@ def test_argv_rewrites_between_the_dotted_and_the_short_form():
     assert dotted_to_short(["tokenize", "--data.tokenizer_options.k=3", "--data.reader_options.window", "5"]) == \
         ["tokenize", "--option", "k=3", "--reader-option", "window=5"]
     assert dotted_to_short(["tokenize", "--data.tokenizer_options", "{k: 3}"]) == ["tokenize", "--data.tokenizer_options", "{k: 3}"]
-    assert short_to_dotted(["fit", "-o", "k=3", "--option=overlap=false", "-rwindow=5", "--reader-option", "label=gc",
+    assert short_to_dotted(["fit", "-o", "k=3", "--option=overlap=false", "-rwindow=5", "--reader-option", "target=gc",
                             "--data.domain=dna"]) == \
         ["fit", "--data.tokenizer_options.k=3", "--data.tokenizer_options.overlap=false",
-         "--data.reader_options.window=5", "--data.reader_options.label=gc", "--data.domain=dna"]
+         "--data.reader_options.window=5", "--data.reader_options.target=gc", "--data.domain=dna"]
     with pytest.raises(ConfigError, match="-o 'k': expected KEY=VALUE"):
         short_to_dotted(["fit", "-o", "k"])
 
@@ -90,8 +90,8 @@ def test_fit_takes_the_short_forms(tmp_path, capsys):
     rows.write_text(ROWS)
     with pytest.raises(SystemExit) as done:
         main(["fit", "--data.domain=dna", f"--data.train={rows}", "--data.tokenizer_options", "{overlap: false}",
-              "-o", "k=3", "-r", "label=gc", "--print_config"])
+              "-o", "k=3", "-r", "target=gc", "--print_config"])
     assert done.value.code in (0, None)
     config = capsys.readouterr().out
     assert "tokenizer_options:\n    overlap: false\n    k: 3" in config
-    assert "reader_options:\n    label: gc" in config
+    assert "reader_options:\n    target: gc" in config

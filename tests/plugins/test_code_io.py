@@ -146,8 +146,8 @@ def test_jsonl_bad_lines_are_bad_records_with_their_line(code, tmp_path):
     records, report = _read(code, path)
     assert len(records) == 2
     assert [(b.meta["line"], b.reason.split(":")[0].split(" (")[0]) for b in report.bad] == [
-        (2, "not valid JSON"), (3, "blank line"), (4, "a JSON list, expected an object with code, language"),
-        (5, "no field 'code'"), (6, "field 'code' must be a non-empty string, got ''")]
+        (2, "not valid JSON"), (3, "empty line"), (4, "expected a JSON object, got array"),
+        (5, "no field 'code'"), (6, "field 'code' is empty or not a string")]
     assert report.bad[0].where == f"{path}:2"
 
 
@@ -156,10 +156,13 @@ def test_jsonl_missing_field_in_first_object_lists_the_fields_present(code, tmp_
     with pytest.raises(ReaderError, match=r"snippets.jsonl:1: no field 'code', 'language'. Fields present: id, lang, "
                                           r"source"):
         list(code.read(path))
-    records, _ = _read(code, path, code_field="source", label_field="lang")
+    records, _ = _read(code, path, column="source", target="lang")
     assert records[0].target == "Go" and records[0].sample.language == "Go"
-    records, _ = _read(code, path, code_field="source", label_field=None, language="go")
+    records, _ = _read(code, path, column="source", target=None, language="go")
     assert records[0].target is None and records[0].sample.language == "Go"
+    with pytest.warns(FutureWarning, match="'label_field' is now called 'target'"):
+        records, _ = _read(code, path, code_field="source", label_field="lang")
+    assert records[0].target == "Go"
 
 
 # ---- writer, validator, metrics ----------------------------------------------------------------------

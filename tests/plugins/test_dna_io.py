@@ -171,23 +171,33 @@ def test_a_file_of_another_format_is_an_error_naming_it(dna, tmp_path, text):
 def test_csv_finds_sequence_and_label_columns_case_insensitively(dna, tmp_path):
     path = tmp_path / "sites.csv"
     path.write_text("Label,name,SEQ\nEI,a,ACGT\nN,b,acgn\n")
-    records, _ = read(dna, path)
+    records, _ = read(dna, path, target="label")
     assert [(r.sample, r.target, r.meta["line"]) for r in records] == [("ACGT", "EI", 2), ("acgn", "N", 3)]
-    assert [r.target for r in read(dna, path, label="")[0]] == [None, None]
-    assert [r.target for r in read(dna, path, label="name")[0]] == ["a", "b"]
+    assert [r.target for r in read(dna, path)[0]] == [None, None]  # no target unless asked for
+    assert [r.target for r in read(dna, path, target="name")[0]] == ["a", "b"]
+
+
+def test_the_old_label_option_still_works_with_a_warning(dna, tmp_path):
+    path = tmp_path / "sites.csv"
+    path.write_text("sequence,class\nACGT,EI\n")
+    with pytest.warns(FutureWarning, match="reader option 'label' is now called 'target'"):
+        assert [r.target for r in read(dna, path, label="class")[0]] == ["EI"]
+    with pytest.warns(FutureWarning):
+        assert [r.target for r in read(dna, path, label="")[0]] == [None]  # label='' turned the target off
 
 
 def test_tsv_and_an_explicit_column(dna, tmp_path):
     path = tmp_path / "x.tsv"
     path.write_text("dna\ty\nACGT\t1\n")
-    records, _ = read(dna, path, column="DNA", label="y")
+    records, _ = read(dna, path, column="DNA", target="y")
     assert (records[0].sample, records[0].target) == ("ACGT", "1")
 
 
 def test_missing_column_lists_the_columns_present(dna, tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("name,dna\na,ACGT\n")
-    with pytest.raises(ReaderError, match=rf"{path}: no column named 'sequence' or 'seq'\. Columns present: name, dna"):
+    with pytest.raises(ReaderError, match=rf"{path}: cannot tell which column holds the samples: none is named "
+                                          r"'sequence' or 'seq'\. Columns present: name, dna\. Pass column="):
         list(dna.read(path))
     with pytest.raises(ReaderError, match="no column 'sequence_x'. Columns present: name, dna"):
         list(dna.read(path, column="sequence_x"))
@@ -196,36 +206,36 @@ def test_missing_column_lists_the_columns_present(dna, tmp_path):
 def test_csv_bad_rows_are_reported_with_their_line(dna, tmp_path):
     path = tmp_path / "x.csv"
     path.write_text('label,sequence\nA,ACGT\nB,AC1T\n\n"C","GG\nTT"\nD,\nE')
-    records, report = read(dna, path)
+    records, report = read(dna, path, target="label")
     assert [(r.target, r.sample, r.meta["line"]) for r in records] == [("A", "ACGT", 2)]
-    assert [b.where for b in report.bad] == [f"{path}:{n}" for n in (3, 5, 7, 8)]  # a quoted field spans 5-6
+    assert [b.where for b in report.bad] == [f"{path}:{n}" for n in (3, 4, 5, 7, 8)]  # a quoted field spans 5-6
     assert [b.reason.split(" of the")[0].split(" (")[0] for b in report.bad] == [
-        "letter '1' at position 3", "letter '\\n' at position 3", "empty sequence",
+        "letter '1' at position 3", "empty line", "letter '\\n' at position 3", "no sample: column 'sequence' is empty",
         "row has 1 field(s), the header has 2"]
 
 
 def test_a_sequence_target_comes_back_unchanged(dna, tmp_path):
     path = tmp_path / "pairs.csv"
     path.write_text("id,dna,protein\ng1,ATGAAATAA,MK*\n")
-    (record,), _ = read(dna, path, column="dna", label="protein")
+    (record,), _ = read(dna, path, column="dna", target="protein")
     assert (record.sample, record.target) == ("ATGAAATAA", "MK*")
-    windows, _ = read(dna, path, column="dna", label="protein", window=4)
+    windows, _ = read(dna, path, column="dna", target="protein", window=4)
     assert [w.target for w in windows] == ["MK*"] * 3  # not a per-base target: every window keeps it whole
 
 
 def test_per_base_labels_are_checked_and_windowed_with_the_sequence(dna, tmp_path):
     path = tmp_path / "tags.csv"
     path.write_text("id,start,sequence,labels\nw1,0,ACGTACGTAC,..+++---..\nw2,10,ACGT,..+\n")
-    records, report = read(dna, path, label="labels", per_base_label=True)
+    records, report = read(dna, path, target="labels", per_base_label=True)
     assert [(r.sample, r.target) for r in records] == [("ACGTACGTAC", "..+++---..")]
     assert report.bad[0].where == f"{path}:3" and "3 label(s) for a sequence of 4 bases" in report.bad[0].reason
-    windows, _ = read(dna, path, label="labels", per_base_label=True, window=4)
+    windows, _ = read(dna, path, target="labels", per_base_label=True, window=4)
     assert [(w.sample, w.target) for w in windows] == [("ACGT", "..++"), ("ACGT", "+---"), ("AC", "..")]
     assert all(len(w.sample) == len(w.target) for w in windows)
-    with pytest.raises(ConfigError, match="per_base_label=True needs the labels column"):
-        list(dna.read(path, label="", per_base_label=True))
-    with pytest.raises(ReaderError, match="no column named 'label' or 'class' or 'target'"):
+    with pytest.raises(ConfigError, match="per_base_label=True needs target=<the column of per-base labels>"):
         list(dna.read(path, per_base_label=True))
+    with pytest.raises(ReaderError, match="no column 'label'. Columns present: id, start, sequence, labels"):
+        list(dna.read(path, target="label", per_base_label=True))
 
 
 # ---- writer and parse ------------------------------------------------------------------------------

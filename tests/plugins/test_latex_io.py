@@ -63,7 +63,7 @@ def test_jsonl_extracts_math_from_a_text_field_with_the_label(latex, tmp_path):
     path = tmp_path / "math.jsonl"
     rows = [{"problem": "Find $x$ if \\[x^2 = 4.\\]", "subject": "Algebra"}, {"problem": "No math.", "subject": "x"}]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows) + "not json\n", encoding="utf-8")
-    records, report = read(latex, path, field="problem", target_column="subject", extract=True)
+    records, report = read(latex, path, column="problem", target="subject", extract=True)
     assert [(r.sample, r.target, r.meta["line"]) for r in records] == [("x", "Algebra", 1), ("x^2 = 4.", "Algebra", 1)]
     assert report.bad[0].where == f"{path}:3"
 

@@ -85,11 +85,11 @@ def test_truncated_gzip_keeps_what_was_read_and_reports_the_cut(tmp_path):
 
 
 def test_sdf_properties_as_targets():
-    records, report = read(NCI_SDF, targets="AMW")
+    records, report = read(NCI_SDF, target="AMW")
     assert (len(records), report.n_bad) == (200, 0)
-    assert records[0].sample == "CC1=CC(=O)C=CC1=O" and records[0].target == pytest.approx(122.12344)
+    assert records[0].sample == "CC1=CC(=O)C=CC1=O" and records[0].target == "122.12344"  # the item's text
     assert records[1].meta["line"] > 1 and records[1].meta["index"] == 1
-    records, _ = read(NCI_SDF, targets=["AMW", "NUM_RINGS"])
+    records, _ = read(NCI_SDF, target=["AMW", "NUM_RINGS"], target_type="float")
     assert records[0].target == pytest.approx([122.12344, 1.0])
 
 
@@ -106,12 +106,12 @@ def test_sdf_broken_molblock_truncated_record_and_missing_property_are_bad_recor
     text = blocks[0] + "$$$$\n" + "\n".join(broken) + "\n$$$$\n" + blocks[2] + "$$$$\n"
     path = tmp_path / "bad.sdf"
     path.write_text(text + blocks[3][: len(blocks[3]) - 40])  # the last record cut in its data items
-    records, report = read(path, targets="AMW")
+    records, report = read(path, target="AMW")
     assert [r.meta["index"] for r in records] == [0, 2]
     assert [(b.meta["index"], b.reason[:31]) for b in report.bad] == [
         (1, "RDKit cannot read this molecule"), (3, "record not terminated by '$$$$'")]
     assert report.bad[0].meta["line"] == blocks[0].count("\n") + 2  # the first line of record 1
-    _, report = read(NCI_SDF, targets="no_such_item")
+    _, report = read(NCI_SDF, target="no_such_item")
     assert report.n_bad == 200 and "no data item 'no_such_item'; items present: AMW" in report.bad[0].reason
 
 
@@ -123,45 +123,54 @@ def write_csv(tmp_path, text, name="data.csv"):
 
 def test_csv_finds_smiles_column_in_any_case_and_reads_crlf_and_bom(tmp_path):
     path = write_csv(tmp_path, "\ufeffiupac,SMILES,expt\r\nethanol,CCO  ,-5.0\r\nwater,O,-6.3\r\n")
-    records, report = read(path, targets="expt")
+    records, report = read(path, target="expt", target_type="float")
     assert [(r.sample, r.target, r.meta["line"]) for r in records] == [("CCO", -5.0, 2), ("O", -6.3, 3)]
 
 
 def test_csv_several_targets_and_text_labels(tmp_path):
     path = write_csv(tmp_path, "mol,a,label\nCCO,1.5,active\nCCN,2,inactive\n")
-    records, _ = read(path, smiles_column="MOL", targets=["a", "label"])
+    records, _ = read(path, column="MOL", target=["a", "label"])
+    assert [r.target for r in records] == [["1.5", "active"], ["2", "inactive"]]  # the text in the file
+    records, _ = read(path, column="MOL", target=["a", "label"], target_type="auto")
     assert [r.target for r in records] == [[1.5, "active"], [2.0, "inactive"]]
+
+
+def test_the_old_option_names_still_work_with_a_warning(tmp_path):
+    path = write_csv(tmp_path, "mol,y\nCCO,1.5\n")
+    with pytest.warns(FutureWarning, match="reader option 'smiles_column' is now called 'column'"):
+        records, _ = read(path, smiles_column="mol", targets="y")
+    assert [(r.sample, r.target) for r in records] == [("CCO", "1.5")]
 
 
 def test_tsv(tmp_path):
     path = write_csv(tmp_path, "smiles\ty\nCCO\t1\n", name="d.tsv")
-    assert read(path, targets="y")[0][0].target == 1.0
+    assert read(path, target="y")[0][0].target == "1"
 
 
 def test_missing_column_lists_the_columns_present(tmp_path):
     path = write_csv(tmp_path, "Compound ID,smiles,measured log solubility\nx,CCO,1\n")
     with pytest.raises(ReaderError) as info:
-        read(path, smiles_column="smile")
-    assert str(info.value) == (f"{path}: no column 'smile' (smiles_column). "
-                               "Columns present: Compound ID, smiles, measured log solubility.")
-    with pytest.raises(ReaderError, match="no column 'logS' \\(targets\\)"):
-        read(path, targets="logS")
+        read(path, column="smile")
+    assert str(info.value) == (f"{path}: no column 'smile'. Columns present: Compound ID, smiles, "
+                               "measured log solubility. Pass column=<one of these>.")
+    with pytest.raises(ReaderError, match="no column 'logS'. .* Pass target=<one of these>"):
+        read(path, target="logS")
 
 
 def test_csv_without_a_smiles_column_says_what_to_pass():
-    with pytest.raises(ReaderError, match=r"first_5k\.tpsa\.csv: cannot tell which column .* Pass smiles_column"):
+    with pytest.raises(ReaderError, match=r"first_5k\.tpsa\.csv: cannot tell which column .* Pass column="):
         read(NCI / "first_5k.tpsa.csv")
 
 
 def test_csv_bad_rows_are_reported_by_line(tmp_path):
     path = write_csv(tmp_path, 'smiles,y\nCCO,1\nC1CC,2\nCCN\n\nCCC,\n"CC\nO",3\nc1ccccc1,4\nCCCl,5,extra\nCCBr,6')
-    records, report = read(path, targets="y")
+    records, report = read(path, target="y")
     assert [(r.sample, r.meta["line"]) for r in records] == [("CCO", 2), ("c1ccccc1", 9), ("CCBr", 11)]
     assert [(b.meta["line"], b.reason.split(":")[0]) for b in report.bad] == [
         (3, "RDKit cannot parse 'C1CC'"),
         (4, "row has 1 field(s), the header has 2"),
-        (5, "empty line (no SMILES)"),
-        (6, "no value in target column(s) 'y'"),
+        (5, "empty line"),
+        (6, "no target"),
         (7, "'CC\\nO' contains whitespace"),
         (10, "row has 3 field(s), the header has 2"),
     ]
@@ -173,37 +182,37 @@ def test_empty_csv_is_a_reader_error(tmp_path):
 
 
 def test_a_smiles_target_stays_text_and_the_source_is_validated(tmp_path):
-    # "nan" and "1e5" read as numbers by default; target_type=str keeps every target as written
+    # targets are kept as written: "nan" and "1e5" become numbers only with target_type=auto
     path = write_csv(tmp_path, "id,random,canonical\na,OCC,CCO\nb,C(C)O,nan\nc,C1CC,CCC\nd,N,1e5\n")
-    records, report = read(path, smiles_column="random", targets="canonical", target_type="str")
+    records, report = read(path, column="random", target="canonical")
     assert [(r.sample, r.target) for r in records] == [("OCC", "CCO"), ("C(C)O", "nan"), ("N", "1e5")]
     assert report.n_bad == 1 and report.bad[0].meta["line"] == 4 and "C1CC" in report.bad[0].reason
-    auto = [r.target for r in read(path, smiles_column="random", targets="canonical")[0]]
+    auto = [r.target for r in read(path, column="random", target="canonical", target_type="auto")[0]]
     assert auto[0] == "CCO" and auto[1] != auto[1] and auto[2] == 1e5  # nan, and a float
 
 
 def test_target_type_int_and_float_report_values_of_another_type(tmp_path):
     path = write_csv(tmp_path, "smiles,class\nCCO,3\nCCN,x\nCCC,4\n")
-    records, report = read(path, targets="class", target_type="int")
-    assert [r.target for r in records] == [3, 4] and "'class' hold no int" in report.bad[0].reason
-    with pytest.raises(PolyseqError, match="target_type must be one of auto, str, int, float, got 'text'"):
-        read(path, targets="class", target_type="text")
+    records, report = read(path, target="class", target_type="int")
+    assert [r.target for r in records] == [3, 4] and "column 'class' is not int" in report.bad[0].reason
+    with pytest.raises(PolyseqError, match="target_type must be one of str, int, float, auto .*got 'text'"):
+        read(path, target="class", target_type="text")
 
 
 def test_several_molecules_in_one_smiles_are_one_sample(tmp_path):
     path = write_csv(tmp_path, "reactants,product\nCC(=O)Cl.OCC,CCOC(C)=O\nCC(=O)Cl.C1C,CC\n")
-    records, report = read(path, smiles_column="reactants", targets="product", target_type="str")
+    records, report = read(path, column="reactants", target="product")
     assert [(r.sample, r.target) for r in records] == [("CC(=O)Cl.OCC", "CCOC(C)=O")]
     assert report.bad[0].meta["line"] == 3 and "unclosed ring" in report.bad[0].reason
 
 
 def test_reaction_smiles_are_validated_molecule_by_molecule(tmp_path):
     path = write_csv(tmp_path, "rxn,class\nCC(=O)Cl.OCC>>CCOC(C)=O,2\nCCO>O>CC=O,8\nCCO>>C1C,8\nCCO.CC,1\n>>CC,1\n")
-    records, report = read(path, smiles_column="rxn", targets="class", target_type="str", reaction=True)
+    records, report = read(path, column="rxn", target="class", reaction=True)
     assert [(r.sample, r.target) for r in records] == [("CC(=O)Cl.OCC>>CCOC(C)=O", "2"), ("CCO>O>CC=O", "8")]
     assert [(b.meta["line"], b.reason.split(":")[0]) for b in report.bad] == [
         (4, "products"), (5, "'CCO.CC' is not a reaction SMILES"), (6, "reaction SMILES '>>CC' has no reactants")]
-    assert read(path, smiles_column="rxn", targets="class")[1].n_bad == 4  # without reaction=True only CCO.CC reads
+    assert read(path, column="rxn", target="class")[1].n_bad == 4  # without reaction=True only CCO.CC reads
 
 
 def test_validation_can_be_turned_off(tmp_path):
@@ -212,8 +221,8 @@ def test_validation_can_be_turned_off(tmp_path):
 
 
 def test_unknown_reader_option_is_named():
-    with pytest.raises(PolyseqError, match="(unknown option|takes no .targets. option)"):
-        read(NCI_SMI, targets="x")
+    with pytest.raises(PolyseqError, match="(unknown option|takes no .target. option)"):
+        read(NCI_SMI, target="x")
 
 
 @pytest.mark.parametrize(
@@ -243,4 +252,4 @@ def test_domain_writer_and_parse_text():
 def test_example_files_cover_every_reader(tmp_path):
     files = DOMAIN.part("example_files")(tmp_path)
     assert sorted(os.path.splitext(f)[1] for f in files) == sorted(DOMAIN.readers)
-    assert [r.target for r in read_csv(files[2], targets="logS")][:2] == [-0.0, -0.5]
+    assert [r.target for r in read_csv(files[2], target="logS")][:2] == ["0.0", "-0.5"]

@@ -62,19 +62,29 @@ def test_csv_reads_named_columns_and_quoted_multiline_text(text, tmp_path):
     path = tmp_path / "data.csv"
     path.write_text('id,message,category\n1,"hello, ""world""",greeting\n2,"two\nlines",other\n3,plain,x\n',
                     encoding="utf-8")
-    records, report = read(text, path, text_column="message", target_column="category")
+    records, report = read(text, path, column="message", target="category")
     assert [(r.sample, r.target, r.meta["line"]) for r in records] == [
         ('hello, "world"', "greeting", 2), ("two\nlines", "other", 3), ("plain", "x", 5),
     ]
     assert report.n_bad == 0
 
 
-def test_csv_auto_target_finds_label_and_converts_type(text, tmp_path):
+def test_the_old_option_names_still_work_with_a_warning(text, tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("id,message,category\n1,hello,greeting\n", encoding="utf-8")
+    with pytest.warns(FutureWarning, match="reader option 'text_column' is now called 'column'"):
+        records, _ = read(text, path, text_column="message", target_column="category")
+    assert [(r.sample, r.target) for r in records] == [("hello", "greeting")]
+
+
+def test_csv_targets_are_text_unless_target_type_converts_them(text, tmp_path):
     path = tmp_path / "data.csv"
     path.write_text("text,label\nhi,1\nyo,2\nhey,not-a-number\n", encoding="utf-8")
-    records, report = read(text, path, target_type="int")
+    records, report = read(text, path, target="label", target_type="int")
     assert [(r.sample, r.target) for r in records] == [("hi", 1), ("yo", 2)]
     assert report.bad[0].where == f"{path}:4" and "not-a-number" in report.bad[0].reason
+    assert [r.target for r in read(text, path, target="label")[0]] == ["1", "2", "not-a-number"]
+    assert [r.target for r in read(text, path)[0]] == [None, None, None]  # no target unless asked for
 
 
 def test_missing_column_is_an_error_listing_the_columns_present(text, tmp_path):
@@ -89,10 +99,10 @@ def test_missing_column_is_an_error_listing_the_columns_present(text, tmp_path):
 def test_empty_and_short_rows_are_bad_records_with_lines(text, tmp_path):
     path = tmp_path / "data.tsv"
     path.write_text("label\ttext\nham\thello\n\nspam\t \nham\n", encoding="utf-8")
-    records, report = read(text, path)
+    records, report = read(text, path, target="label")
     assert [(r.sample, r.target) for r in records] == [("hello", "ham")]
     assert [(b.meta["line"], b.reason) for b in report.bad] == [
-        (3, "empty row"), (4, "empty text"), (5, "expected at least 2 fields, got 1"),
+        (3, "empty line"), (4, "no sample: column 'text' is empty"), (5, "row has 1 field(s), the header has 2"),
     ]
 
 
@@ -106,16 +116,21 @@ def test_strict_mode_raises_on_the_first_bad_row_naming_file_and_line(text, tmp_
 def test_headerless_tsv_by_position_splits_at_the_first_tab_only(text, tmp_path):
     path = tmp_path / "sms.tsv"
     path.write_text("ham\tGo until jurong point\nspam\tFree entry\twith a tab\n", encoding="utf-8")
-    records, report = read(text, path, header=False, text_column=1, target_column=0)
+    records, report = read(text, path, header=False, column=1, target=0)
     assert [(r.sample, r.target, r.meta["line"]) for r in records] == [
         ("Go until jurong point", "ham", 1), ("Free entry\twith a tab", "spam", 2),
     ]
+    from polyseq_text.io import read_tsv
+
+    bare = tmp_path / "SMSSpamCollection"  # as distributed: no suffix, the .tsv reader splits at tabs all the same
+    bare.write_bytes(path.read_bytes())
+    assert [r.sample for r in read_tsv(bare, header=False, column=1, target=0)] == [r.sample for r in records]
 
 
 def test_headerless_file_needs_positions(text, tmp_path):
     path = tmp_path / "sms.tsv"
     path.write_text("ham\thi\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="text_column must be a column position"):
+    with pytest.raises(ConfigError, match="column must be a column position"):
         list(text.read(path, header=False))
 
 
@@ -123,8 +138,8 @@ def test_jsonl_reports_bad_json_missing_fields_and_non_objects(text, tmp_path):
     path = tmp_path / "data.jsonl"
     path.write_text('{"text": "a", "target": 0.5}\n{"text": \n[1, 2]\n{"other": "x"}\n{"text": "b", "target": 1}\n',
                     encoding="utf-8")
-    records, report = read(text, path)
-    assert [(r.sample, r.target) for r in records] == [("a", 0.5), ("b", 1)]
+    records, report = read(text, path, target="target")
+    assert [(r.sample, r.target) for r in records] == [("a", 0.5), ("b", 1)]  # JSON values as they are
     assert [b.meta["line"] for b in report.bad] == [2, 3, 4]
     assert "not valid JSON" in report.bad[0].reason and "expected a JSON object" in report.bad[1].reason
     assert "no field 'text'" in report.bad[2].reason
@@ -133,9 +148,9 @@ def test_jsonl_reports_bad_json_missing_fields_and_non_objects(text, tmp_path):
 def test_jsonl_first_record_without_the_text_field_is_an_error(text, tmp_path):
     path = tmp_path / "data.jsonl"
     path.write_text('{"problem": "x", "subject": "Algebra"}\n', encoding="utf-8")
-    with pytest.raises(ReaderError, match=r"data.jsonl:1: no column 'text' .*Columns present: problem, subject"):
+    with pytest.raises(ReaderError, match=r"data.jsonl:1: no field 'text'. Fields present: problem, subject"):
         list(text.read(path))
-    records, _ = read(text, path, text_column="problem", target_column="subject")
+    records, _ = read(text, path, column="problem", target="subject")
     assert (records[0].sample, records[0].target) == ("x", "Algebra")
 
 

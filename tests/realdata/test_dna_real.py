@@ -43,7 +43,7 @@ def read(dna, path, **options):
 
 
 def test_splice_junctions(dna, splice):
-    records, report = read(dna, splice)
+    records, report = read(dna, splice, target="label")
     assert len(records) == 3190 and report.n_bad == 0
     assert Counter(r.target for r in records) == {"EI": 767, "IE": 768, "N": 1655}
     assert {len(r.sample) for r in records} == {60}

@@ -26,7 +26,7 @@ def im2latex(data_mirror):
 def math500(data_mirror):
     report = ReadReport()
     path = data_mirror / "latex/math500_subjects/math500_dev.jsonl"
-    records = list(polyseq.get_domain("latex").read(path, field="solution", target_column="subject", extract=True,
+    records = list(polyseq.get_domain("latex").read(path, column="solution", target="subject", extract=True,
                                                      report=report))
     return records, report
 
@@ -62,5 +62,5 @@ def test_math500_solutions_yield_formulas_that_round_trip_and_validate(math500):
 
 def test_math500_problem_field_reads_whole_problems_with_labels(data_mirror):
     path = data_mirror / "latex/math500_subjects/math500_dev.jsonl"
-    records = list(polyseq.get_domain("latex").read(path, field="problem", target_column="level"))
+    records = list(polyseq.get_domain("latex").read(path, column="problem", target="level"))
     assert len(records) == 400 and {r.target for r in records} == {1, 2, 3, 4, 5}

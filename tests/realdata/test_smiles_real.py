@@ -32,7 +32,7 @@ def read(path, **options):
 
 def test_esol(smiles_dir):
     path = smiles_dir / "esol" / "delaney-processed.csv"
-    records, report = read(path, targets=ESOL_TARGET)
+    records, report = read(path, target=ESOL_TARGET, target_type="float")
     assert (len(records), report.n_bad) == (1128, 0)
     assert report.summary() == "1128 records read from 1 file(s), 0 bad"
     assert records[0].sample == "OCC3OC(OCC2OC(OC(C#N)c1ccccc1)C(O)C(O)C2O)C(O)C(O)C3O"  # trailing space stripped
@@ -43,15 +43,16 @@ def test_esol(smiles_dir):
 
 def test_esol_wrong_column_names_the_columns(smiles_dir):
     path = smiles_dir / "esol" / "delaney-processed.csv"
-    with pytest.raises(ReaderError, match=r"no column 'smile' \(smiles_column\)\. Columns present: Compound ID, "
-                                          r"ESOL predicted .*, measured log solubility in mols per litre, smiles\."):
-        read(path, smiles_column="smile")
+    with pytest.raises(ReaderError, match=r"no column 'smile'\. Columns present: Compound ID, "
+                                          r"ESOL predicted .*, measured log solubility in mols per litre, smiles\. "
+                                          r"Pass column="):
+        read(path, column="smile")
 
 
 def test_freesolv_crlf(smiles_dir):
     path = smiles_dir / "freesolv" / "SAMPL.csv"
     assert b"\r\n" in path.read_bytes()[:200]
-    records, report = read(path, targets=["expt", "calc"])
+    records, report = read(path, target=["expt", "calc"], target_type="float")
     assert (len(records), report.n_bad) == (642, 0)
     assert records[0].sample == "CN(C)C(=O)c1ccc(cc1)OC" and records[0].target == [-11.01, -9.625]
 
@@ -69,7 +70,7 @@ def test_moses_subset_reads_whole_and_round_trips_through_the_atom_tokenizer(smi
 
 def test_corrupted_esol_copy(smiles_dir, tmp_path):
     original = (smiles_dir / "esol" / "delaney-processed.csv").read_bytes().decode()
-    good, _ = read(smiles_dir / "esol" / "delaney-processed.csv", targets=ESOL_TARGET)
+    good, _ = read(smiles_dir / "esol" / "delaney-processed.csv", target=ESOL_TARGET)
     lines = original.splitlines(keepends=True)
     fields = lines[100].split(",")
     fields[-1] = "C1CC(C" + fields[-1]  # a bad SMILES on line 101
@@ -79,7 +80,7 @@ def test_corrupted_esol_copy(smiles_dir, tmp_path):
     cut = text[: text.index(lines[1000])] + partial  # the file ends in the middle of line 1001
     path = tmp_path / "esol_damaged.csv"
     path.write_text(cut)
-    records, report = read(path, targets=ESOL_TARGET)
+    records, report = read(path, target=ESOL_TARGET)
     assert [(b.meta["line"], b.reason.split(":")[0]) for b in report.bad] == [
         (101, f"RDKit cannot parse {fields[-1].strip()!r}"),
         (1001, f"row has {partial.count(',') + 1} field(s), the header has 10"),
@@ -101,7 +102,7 @@ def test_truncated_gzip_copy_of_moses(smiles_dir, tmp_path):
 
 
 def test_esol_scaffold_split(smiles_dir):
-    records, _ = read(smiles_dir / "esol" / "delaney-processed.csv", targets=ESOL_TARGET)
+    records, _ = read(smiles_dir / "esol" / "delaney-processed.csv", target=ESOL_TARGET)
     parts = scaffold_split(records, [0.8, 0.1, 0.1], seed=0)
     assert sorted(i for p in parts for i in p) == list(range(len(records)))
     scaffolds = [{scaffold(records[i].sample) for i in p} for p in parts]

@@ -48,13 +48,13 @@ def test_shakespeare_round_trips_to_the_normal_form(shakespeare, name, vocab_siz
 def test_sms_spam_collection_reads_label_and_text(data_mirror, tmp_path):
     # the file has no suffix: read it with the .tsv reader's options (or link it as .tsv)
     source = data_mirror / "text/sms_spam/SMSSpamCollection"
-    records = list(read_tsv(source, header=False, text_column=1, target_column=0))
+    records = list(read_tsv(source, header=False, column=1, target=0))
     assert len(records) == 5574 and all(isinstance(r, polyseq.Record) for r in records)
     assert collections.Counter(r.target for r in records) == {"ham": 4827, "spam": 747}
     assert records[0].sample.startswith("Go until jurong point") and records[0].meta["line"] == 1
     link = tmp_path / "sms.tsv"
     link.symlink_to(source)
     report = ReadReport()
-    via_domain = list(polyseq.get_domain("text").read(link, header=False, text_column=1, target_column=0,
+    via_domain = list(polyseq.get_domain("text").read(link, header=False, column=1, target=0,
                                                       report=report))
     assert [r.sample for r in via_domain] == [r.sample for r in records] and report.n_bad == 0

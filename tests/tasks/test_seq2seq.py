@@ -38,7 +38,7 @@ def test_dna_to_protein_fit_predict_and_generate(pairs_csv, tmp_path, backbone):
     assert model.info.target_domain == "text" and model.info.target_tokenizer["type"] == "char"
     out = tmp_path / "pred.csv"
     assert main(["predict", "--ckpt", str(ckpt), "--input", str(pairs_csv), "--out", str(out),
-                 "-r", "column=dna", "-r", "label=protein", "--beam-size", "2", "--max-new-tokens", "8"]) == 0
+                 "-r", "column=dna", "-r", "target=protein", "--beam-size", "2", "--max-new-tokens", "8"]) == 0
     rows = list(csv.DictReader(open(out)))
     assert len(rows) == 200 and all("prediction" in r and len(r["prediction"]) <= 8 for r in rows)
     fasta, gen = tmp_path / "cds.fa", tmp_path / "gen.txt"
@@ -58,7 +58,7 @@ def test_seq2seq_learns_a_genetic_code(tmp_path):
     assert float(last["val/exact_match"]) > 0.8 and float(last["val/token_acc"]) > 0.9, last
     out = tmp_path / "pred.csv"
     assert main(["predict", "--ckpt", str(ckpt), "--input", str(pairs_csv), "--out", str(out),
-                 "-r", "column=dna", "-r", "label=protein"]) == 0
+                 "-r", "column=dna", "-r", "target=protein"]) == 0
     rows = list(csv.DictReader(open(out)))
     assert sum(r["prediction"] == r["target"] for r in rows) / len(rows) > 0.9
 

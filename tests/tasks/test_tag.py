@@ -49,7 +49,7 @@ def test_tag_fit_then_predict_writes_one_label_per_base(tagged_csv, tmp_path, to
     assert {"val/acc", "val/f1", "val/f1_m", "val/f1_.", "train/f1"} <= set(header)
     out = tmp_path / "pred.csv"
     assert main(["predict", "--ckpt", str(ckpt), "--input", str(tagged_csv), "--out", str(out),
-                 "-r", "per_base_label=true", "-r", "label=labels"]) == 0
+                 "-r", "per_base_label=true", "-r", "target=labels"]) == 0
     rows = list(csv.DictReader(open(out)))
     assert len(rows) == 160
     for row in rows:
@@ -69,7 +69,7 @@ def test_tag_learns_a_planted_site_and_predicts_past_max_length(tagged_csv, tmp_
     assert f1[-1] > 0.8, f1
     out = tmp_path / "pred.csv"
     assert main(["predict", "--ckpt", str(ckpt), "--input", str(tagged_csv), "--out", str(out),
-                 "-r", "per_base_label=true", "-r", "label=labels"]) == 0
+                 "-r", "per_base_label=true", "-r", "target=labels"]) == 0
     rows = list(csv.DictReader(open(out)))
     agree = np.mean([p == t for r in rows for p, t in zip(r["prediction"], r["target"], strict=True)])
     assert agree > 0.9  # also beyond position 32, which the model never saw in one window
@@ -83,7 +83,7 @@ def test_unusable_labels_are_a_clear_error(tmp_path, capsys, rows, message):
     bad = tmp_path / "bad.csv"
     bad.write_text("id,sequence,labels\n" + rows * 6)
     argv = ["fit", "--data.domain=dna", f"--data.train={bad}", "--data.task=tag", "--data.target=labels",
-            "--data.reader_options={label: labels}", *TINY, "--trainer.max_steps=1",
+            *TINY, "--trainer.max_steps=1",
             f"--trainer.default_root_dir={tmp_path}"]
     assert main(argv) != 0
     err = capsys.readouterr().err

@@ -46,7 +46,7 @@ def test_bach_chorales_need_music21_and_say_so(tmp_path, monkeypatch, capsys):
     ids=["text", "dna", "smiles"],
 )
 def test_data_target_reaches_each_domains_reader(domain, filename, content, tmp_path, monkeypatch):
-    """--data.target names the column whatever the domain calls the option (Domain.target_option)."""
+    """--data.target reaches each domain's table reader as its `target` option."""
     monkeypatch.setenv("POLYSEQ_CACHE", str(tmp_path / "cache"))
     path = tmp_path / filename
     path.write_text(content)
