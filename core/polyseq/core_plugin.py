@@ -10,6 +10,12 @@ from polyseq.hookspecs import hookimpl
 def register_tokenizers(register):
     register("bytes", "polyseq.tokenizers.bytes:ByteTokenizer", description="UTF-8 bytes, 256 symbols, no unknowns")
     register("char", "polyseq.tokenizers.char:CharTokenizer", description="characters, vocabulary learned by frequency")
+    register("lookup", "polyseq.tokenizers.lookup:LookupTokenizer",
+             description="symbols by a vocabulary table (learned by default), UTF-8 bytes for unknown ones")
+    register("kmer", "polyseq.tokenizers.kmer:KmerTokenizer",
+             description="k-mers of an alphabet (learned by default), non-overlapping unless stride < k")
+    # TrackTokenizer is not registered: a cross-domain tokenizer is offered to every domain whose samples
+    # are strings, and its samples are Annotated(sequence, track); a domain registers its own subclass.
 
 
 @hookimpl
