@@ -9,10 +9,9 @@ from typing import Any, ClassVar
 from pygments import token as T
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
-from polyseq.errors import ConfigError, PolyseqError
-from polyseq.tokenizers.base import N_SPECIAL, SPECIAL_TOKENS, UNK_ID, TokenizerMixin
-from polyseq.tokenizers.offsets import Span
-from polyseq.tokenizers.subword import check_special_ids
+from polyseq import (
+    N_SPECIAL, SPECIAL_TOKENS, UNK_ID, ConfigError, PolyseqError, Span, TokenizerMixin, check_special_ids,
+)
 from polyseq_code.lexers import canonical, language_of, lex, make_lexer
 
 #: Pygments types whose lexemes are kept whole (one typed id each) when frequent enough, with

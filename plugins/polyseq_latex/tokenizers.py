@@ -12,9 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from polyseq.errors import ConfigError, PolyseqError
-from polyseq.tokenizers.base import N_SPECIAL, SPECIAL_TOKENS, UNK_ID, TokenizerMixin, Vocab
-from polyseq.tokenizers.offsets import Span
+from polyseq import N_SPECIAL, SPECIAL_TOKENS, UNK_ID, ConfigError, PolyseqError, Span, TokenizerMixin, Vocab
 
 from polyseq_latex.commands import KNOWN_COMMANDS, TEXT_COMMANDS
 

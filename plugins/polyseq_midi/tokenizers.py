@@ -22,8 +22,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from polyseq.errors import ConfigError, PolyseqError
-from polyseq.tokenizers.base import N_SPECIAL, SPECIAL_TOKENS, TokenizerMixin
+from polyseq import N_SPECIAL, SPECIAL_TOKENS, ConfigError, PolyseqError, TokenizerMixin
 from polyseq_midi.grid import (
     DRUM, DUR, PITCH, PROG, START, TEMPO_RANGE, TIME_SIGNATURES, VEL, MAX_BAR_BEATS, GridOptions, NormalForm,
     bar_starts, bpm_to_tempo, normal_form,
@@ -314,7 +313,7 @@ class REMIBPE(TokenizerMixin):
         return self.bpe is not None
 
     def train(self, samples: Iterable[Score], vocab_size: int | None = None) -> None:
-        from polyseq.tokenizers.subword import SymbolBPE
+        from polyseq import SymbolBPE
 
         sequences = [self.remi.encode(s) for s in samples]
         self.bpe = SymbolBPE.train(sequences, self.remi.vocab_size, vocab_size or self.target_size)
@@ -356,7 +355,7 @@ class REMIBPE(TokenizerMixin):
         bpe = config.pop("bpe", None)
         tok = cls(**config)
         if bpe is not None:
-            from polyseq.tokenizers.subword import SymbolBPE
+            from polyseq import SymbolBPE
 
             tok.bpe = SymbolBPE.from_config(bpe)
         return tok

@@ -4,9 +4,14 @@ All four share one vocabulary policy: a fixed *base* vocabulary (the organic-sub
 branches, ring digits - what any SMILES of organic chemistry is made of) comes first, then what
 `train()` finds in the data (bracket atoms, `%nn` ring closures...), most frequent first. Anything
 else encodes to <unk>, never to nothing. A saved vocabulary is reloaded in its saved order (base
-tokens a later version adds go after it), so ids never move. With `canonical=True` a tokenizer first rewrites the SMILES
-into RDKit's canonical form, and `normalize()` returns that form (the round trip compares to it).
-RDKit and selfies are imported only when a tokenizer needs them.
+tokens a later version adds go after it), so ids never move. With `canonical=True` a tokenizer
+first rewrites the SMILES into RDKit's canonical form, and `normalize()` returns that form (the
+round trip compares to it). RDKit and selfies are imported only when a tokenizer needs them.
+
+`atom` and `char` are configurations of the core's `polyseq.LookupTokenizer` (base vocabulary as
+its alphabet, learned on top, the atom regex as its `symbols`, <unk> as fallback); `bpe` merges the
+atom ids with `polyseq.SymbolBPE`; `selfies` keeps its own encoder and decoder (selfies' symbols
+re-encode the molecule, they are not pieces of the string).
 
 Token offsets (`encode_with_offsets`): the atom, char and BPE tokenizers give the characters of
 the SMILES each token came from, covering the whole string - but not with `canonical=True`, whose
@@ -20,9 +25,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from polyseq.errors import ConfigError, PolyseqError
-from polyseq.tokenizers.base import N_SPECIAL, SPECIAL_TOKENS, UNK_ID, TokenizerMixin, Vocab
-from polyseq.tokenizers.offsets import Span, char_spans
+from polyseq import (
+    N_SPECIAL, SPECIAL_TOKENS, UNK_ID, ConfigError, LookupTokenizer, PolyseqError, Span, TokenizerMixin, Vocab,
+)
 
 # The Molecular Transformer regex (Schwaller et al., ACS Cent. Sci. 2019, 5, 1572), with two
 # additions: RDKit's `%(nnn)` ring closures, and a last catch-all alternative so a character the
@@ -99,13 +104,6 @@ def _no_canonical_offsets(tokenizer: Any) -> None:
         )
 
 
-class _Ids(dict):
-    """token -> id with <unk> for a missing token: `map(ids.__getitem__, tokens)` is the fastest lookup."""
-
-    def __missing__(self, token: str) -> int:
-        return UNK_ID
-
-
 _NOT_TRAINED = "the {} tokenizer has no vocabulary yet: call train(samples) first"
 
 
@@ -115,7 +113,50 @@ def _trained(vocab: Vocab | None, type_name: str) -> Vocab:
     return vocab
 
 
-class AtomTokenizer(TokenizerMixin):
+class _SmilesLookup(LookupTokenizer):
+    """What `smiles.atom` and `smiles.char` share: a `polyseq.LookupTokenizer` whose base vocabulary
+    (`alphabet`) `train()` extends, <unk> for a symbol outside it, and RDKit's canonical SMILES
+    first with `canonical=True`. Saved as the vocabulary in id order under `saved_as`, so files
+    written before these were LookupTokenizers load with the same ids."""
+
+    sample_description: ClassVar[str] = "SMILES strings"
+    saved_as: ClassVar[str]  # the config key of the vocabulary: "tokens" or "chars"
+    learn = True
+    fallback = "unk"
+
+    def __init__(self, saved: list[str] | None, vocab_size: int | None, min_freq: int, canonical: bool):
+        _check_options(vocab_size, min_freq, len(self.alphabet or ()), canonical)
+        self.canonical = canonical
+        super().__init__(min_freq=min_freq, max_size=vocab_size, vocab=saved)
+
+    @property
+    def vocab(self) -> Vocab | None:
+        """The vocabulary as a `polyseq.Vocab` (same ids), None before training."""
+        return Vocab(self.vocab_symbols()) if self.is_trained else None
+
+    def train(self, samples: Iterable[str], vocab_size: int | None = None) -> None:
+        _check_options(vocab_size, self.min_freq, len(self.alphabet or ()), self.canonical)
+        super().train([self.normalize(s) for s in samples], vocab_size)
+
+    def normalize(self, sample: str) -> str:
+        return _normalize(_require_str(sample, self.type_name), self.canonical)
+
+    def encode(self, sample: str) -> list[int]:
+        return LookupTokenizer.encode(self, self.normalize(sample) if self.canonical else sample)
+
+    def encode_with_offsets(self, sample: str) -> tuple[list[int], list[Span]]:
+        _no_canonical_offsets(self)
+        return super().encode_with_offsets(sample)
+
+    def to_config(self) -> dict[str, Any]:
+        return {self.saved_as: self.vocab_symbols(), "min_freq": self.min_freq, "canonical": self.canonical}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Any:
+        return cls(config[cls.saved_as], min_freq=config.get("min_freq", 1), canonical=config.get("canonical", False))
+
+
+class AtomTokenizer(_SmilesLookup):
     """Atom-level SMILES tokens with the regex of the Molecular Transformer (Schwaller et al. 2019).
 
     Bracket atoms (`[C@@H]`, `[nH]`, `[N+]`) are one token each, as are `Cl`, `Br`, `%nn` ring
@@ -128,70 +169,16 @@ class AtomTokenizer(TokenizerMixin):
     """
 
     type_name: ClassVar[str] = "smiles.atom"
-    trainable: ClassVar[bool] = True
+    saved_as: ClassVar[str] = "tokens"
+    alphabet = BASE_ATOMS
+    symbols = ATOM_PATTERN
 
     def __init__(self, tokens: Iterable[str] | None = None, vocab_size: int | None = None, min_freq: int = 1,
                  canonical: bool = False):
-        _check_options(vocab_size, min_freq, len(BASE_ATOMS), canonical)
-        self.max_vocab, self.min_freq, self.canonical = vocab_size, min_freq, canonical
-        tokens = _token_list(tokens, "tokens")
-        self._set_vocab(None if tokens is None else Vocab([*tokens, *BASE_ATOMS]))
-
-    def _set_vocab(self, vocab: Vocab | None) -> None:
-        self.vocab = vocab
-        self._ids = _Ids(vocab.stoi) if vocab is not None else None
-
-    @property
-    def is_trained(self) -> bool:
-        return self.vocab is not None
-
-    def train(self, samples: Iterable[str], vocab_size: int | None = None) -> None:
-        _check_options(vocab_size, self.min_freq, len(BASE_ATOMS), self.canonical)
-        counts: Counter[str] = Counter()
-        for s in samples:
-            counts.update(atom_split(self.normalize(_require_str(s, self.type_name))))
-        self._set_vocab(_learn(counts, BASE_ATOMS, vocab_size or self.max_vocab, self.min_freq))
-
-    def _vocab(self) -> Vocab:
-        return _trained(self.vocab, self.type_name)
-
-    @property
-    def vocab_size(self) -> int:
-        return len(self._vocab().itos)
-
-    def normalize(self, sample: str) -> str:
-        return _normalize(sample, self.canonical)
-
-    def encode(self, sample: str) -> list[int]:
-        if self._ids is None:
-            raise PolyseqError(_NOT_TRAINED.format(self.type_name))
-        if not isinstance(sample, str) or self.canonical:
-            sample = self.normalize(_require_str(sample, self.type_name))
-        return list(map(self._ids.__getitem__, atom_split(sample)))  # the hot path of tokenising a corpus
-
-    def encode_with_offsets(self, sample: str) -> tuple[list[int], list[Span]]:
-        _no_canonical_offsets(self)
-        if self._ids is None:
-            raise PolyseqError(_NOT_TRAINED.format(self.type_name))
-        matches = list(_ATOM_RE.finditer(_require_str(sample, self.type_name)))
-        return [self._ids[m.group()] for m in matches], [m.span() for m in matches]
-
-    def decode(self, ids: Sequence[int]) -> str:
-        return "".join(self._vocab().decode(ids, self.unk_text))
-
-    def id_to_token(self, i: int) -> str:
-        return self._vocab().id_to_token(i)
-
-    def to_config(self) -> dict[str, Any]:
-        return {"tokens": self._vocab().content_tokens(), "min_freq": self.min_freq, "canonical": self.canonical}
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> AtomTokenizer:
-        return cls(tokens=config["tokens"], min_freq=config.get("min_freq", 1),
-                   canonical=config.get("canonical", False))
+        super().__init__(_token_list(tokens, "tokens"), vocab_size, min_freq, canonical)
 
 
-class SmilesCharTokenizer(TokenizerMixin):
+class SmilesCharTokenizer(_SmilesLookup):
     """One token per character of the SMILES string (char-RNN molecule generators, Segler et al. 2018).
 
     Follows the core `char` tokenizer; where polyseq differs: the vocabulary starts from the
@@ -200,58 +187,15 @@ class SmilesCharTokenizer(TokenizerMixin):
     """
 
     type_name: ClassVar[str] = "smiles.char"
-    trainable: ClassVar[bool] = True
+    saved_as: ClassVar[str] = "chars"
+    alphabet = BASE_CHARS
 
     def __init__(self, chars: Iterable[str] | None = None, vocab_size: int | None = None, min_freq: int = 1,
                  canonical: bool = False):
-        _check_options(vocab_size, min_freq, len(BASE_CHARS), canonical)
-        self.max_vocab, self.min_freq, self.canonical = vocab_size, min_freq, canonical
         chars = _token_list(chars, "chars")
         if chars is not None and any(len(c) != 1 for c in chars):
             raise ConfigError(f"chars must be single characters, got {[c for c in chars if len(c) != 1][:5]!r}")
-        self.vocab: Vocab | None = None if chars is None else Vocab([*chars, *BASE_CHARS])
-
-    @property
-    def is_trained(self) -> bool:
-        return self.vocab is not None
-
-    def train(self, samples: Iterable[str], vocab_size: int | None = None) -> None:
-        _check_options(vocab_size, self.min_freq, len(BASE_CHARS), self.canonical)
-        counts: Counter[str] = Counter()
-        for s in samples:
-            counts.update(self.normalize(_require_str(s, self.type_name)))
-        self.vocab = _learn(counts, BASE_CHARS, vocab_size or self.max_vocab, self.min_freq)
-
-    def _vocab(self) -> Vocab:
-        return _trained(self.vocab, self.type_name)
-
-    @property
-    def vocab_size(self) -> int:
-        return len(self._vocab().itos)
-
-    def normalize(self, sample: str) -> str:
-        return _normalize(sample, self.canonical)
-
-    def encode(self, sample: str) -> list[int]:
-        return self._vocab().lookup(self.normalize(_require_str(sample, self.type_name)))
-
-    def encode_with_offsets(self, sample: str) -> tuple[list[int], list[Span]]:
-        _no_canonical_offsets(self)
-        ids = self.encode(sample)
-        return ids, char_spans(len(ids))
-
-    def decode(self, ids: Sequence[int]) -> str:
-        return "".join(self._vocab().decode(ids, self.unk_text))
-
-    def id_to_token(self, i: int) -> str:
-        return self._vocab().id_to_token(i)
-
-    def to_config(self) -> dict[str, Any]:
-        return {"chars": self._vocab().content_tokens(), "min_freq": self.min_freq, "canonical": self.canonical}
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> SmilesCharTokenizer:
-        return cls(chars=config["chars"], min_freq=config.get("min_freq", 1), canonical=config.get("canonical", False))
+        super().__init__(chars, vocab_size, min_freq, canonical)
 
 
 class AtomBPETokenizer(TokenizerMixin):
@@ -277,7 +221,7 @@ class AtomBPETokenizer(TokenizerMixin):
         self.atoms: AtomTokenizer | None = None
         self.bpe: Any = None
         if atoms is not None and merges is not None:
-            from polyseq.tokenizers.subword import SymbolBPE
+            from polyseq import SymbolBPE
 
             self.atoms = AtomTokenizer(tokens=atoms, canonical=canonical)
             self.bpe = SymbolBPE.from_config(dict(merges))
@@ -287,7 +231,7 @@ class AtomBPETokenizer(TokenizerMixin):
         return self.bpe is not None
 
     def train(self, samples: Iterable[str], vocab_size: int | None = None) -> None:
-        from polyseq.tokenizers.subword import SymbolBPE
+        from polyseq import SymbolBPE
 
         samples = [self.normalize(_require_str(s, self.type_name)) for s in samples]
         atoms = AtomTokenizer(canonical=False)  # samples are normalised already

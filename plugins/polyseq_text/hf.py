@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from polyseq.errors import ConfigError, PolyseqError
-from polyseq.tokenizers.base import N_SPECIAL, SKIPPED_ON_DECODE, SPECIAL_TOKENS, UNK_ID, TokenizerMixin
-from polyseq.tokenizers.offsets import Span
-from polyseq.tokenizers.subword import check_special_ids
+from polyseq import (
+    N_SPECIAL, SKIPPED_ON_DECODE, SPECIAL_TOKENS, UNK_ID, ConfigError, PolyseqError, Span, TokenizerMixin,
+    check_special_ids,
+)
 
 
 def check_int(name: str, value: Any, minimum: int) -> int:

@@ -11,9 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from polyseq.errors import PolyseqError
-from polyseq.tokenizers.base import N_SPECIAL, SPECIAL_TOKENS, UNK_ID
-from polyseq.tokenizers.offsets import Span
+from polyseq import N_SPECIAL, SPECIAL_TOKENS, UNK_ID, PolyseqError, Span
 
 from polyseq_text.hf import HFTokenizerMixin, byte_level_text, check_bool, check_int
 
