@@ -47,3 +47,12 @@ def test_an_lm_run_points_at_generate_and_a_run_without_validation_says_so(tmp_p
     summary = _summary(capsys.readouterr().out)
     assert "no validation ran" in summary[0]
     assert "polyseq generate --ckpt" in summary[-1]
+
+
+def test_a_run_without_a_csv_logger_still_ends_with_its_summary(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    data = _labelled(tmp_path / "train.csv")
+    assert main(["fit", "--data.domain", "dna", "--data.train", str(data), "--data.target", "label",
+                 "--data.task", "classify", "--trainer.fast_dev_run", "true", *TINY[:6]]) == 0
+    summary = _summary(capsys.readouterr().out)
+    assert "best val/loss" in summary[0] and summary[1].startswith("  last: val/loss")

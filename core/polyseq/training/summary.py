@@ -55,6 +55,11 @@ def _stage_rows(rows: list[dict[str, str]], stage: str) -> list[dict[str, float]
     return out
 
 
+def _epoch(row: dict[str, float]) -> str:
+    """`epoch N: ` for a logged row (the CSV logger records the epoch), else nothing."""
+    return f"epoch {int(row['epoch'])}: " if "epoch" in row else ""
+
+
 def use_command(task: Any, checkpoint: str) -> str:
     """The command that uses `checkpoint`: `polyseq generate` for generating tasks, else `predict`."""
     ckpt = shlex.quote(checkpoint)
@@ -83,9 +88,10 @@ def run_summary(trainer: Any, model: Any, command: str) -> str:
             pick = min if mode == "min" else max
             best = pick(with_monitor, key=lambda r: r[monitor])
             best_metrics = {k: v for k, v in best.items() if k != "epoch"}
-            head += f". best {monitor} {best[monitor]:.4g} (epoch {int(best['epoch'])}: {_metrics_line(best_metrics, monitor)})"
+            head += f". best {monitor} {best[monitor]:.4g} ({_epoch(best)}{_metrics_line(best_metrics, monitor)})"
             last = {k: v for k, v in val[-1].items() if k != "epoch"}
-            lines += [head, f"  last (epoch {int(val[-1]['epoch'])}): {_metrics_line(last, monitor)}"]
+            when = f" (epoch {int(val[-1]['epoch'])})" if "epoch" in val[-1] else ""
+            lines += [head, f"  last{when}: {_metrics_line(last, monitor)}"]
         else:
             lines.append(head + ". no validation ran (give --data.val, or a dataset with a validation split)")
     else:
