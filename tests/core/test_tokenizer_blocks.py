@@ -462,3 +462,11 @@ class TestTrackConformance(TokenizerChecks):
     @pytest.fixture
     def tokenizer(self, rna_domain):
         return rna_domain.make_tokenizer()
+
+
+def test_a_bare_track_tokenizer_saved_to_json_loads_by_its_type(tmp_path):
+    tok = polyseq.TrackTokenizer(alphabet="ACGU", track_alphabet=".()")
+    tok.save(tmp_path / "track.json")
+    loaded = polyseq.load_tokenizer(tmp_path / "track.json")
+    sample = polyseq.Annotated("GGAUCC", "((..))")
+    assert type(loaded) is polyseq.TrackTokenizer and loaded.encode(sample) == tok.encode(sample)

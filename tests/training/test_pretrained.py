@@ -100,3 +100,10 @@ def test_embed_writes_arrays_ids_and_a_labelled_plot(pretrained, toy_csv, tmp_pa
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and plot.stat().st_size > 10_000
     assert main(["embed", "--ckpt", str(pretrained), "--input", str(toy_csv), "--out", str(tmp_path / "emb.csv")]) == 0
     assert len(next(csv.reader(open(tmp_path / "emb.csv")))) == 2 + 16
+
+
+def test_embed_plot_reads_text_targets_as_numbers_unless_they_are_class_labels():
+    from polyseq.cli.embed_cmd import _numbers
+
+    assert _numbers(["1.5", None, "-2"])[0] == 1.5 and _numbers(["1.5", None, "-2"])[2] == -2.0
+    assert _numbers(["membrane", "1"]) is None and _numbers([None, None]) is None

@@ -82,7 +82,7 @@ class TaskSpec:
     target: what `--data.target` takes: the label (classify), value column(s) (regress), per-base
         labels (tag) or target sequence (seq2seq) column.
     reader_options: passed to the domain's reader (the option names of that reader: e.g.
-        `targets=` for smiles CSV, `label=` for DNA tables, `window=`/`stride=` for genomes).
+        `target=` (the label or value column, in every domain), `column=` (the sample column), `window=`/`stride=` for genomes).
     data_options: other `--data.*` defaults for this task, named as the data module's arguments
         without the prefix (`{"target_domain": "text", "target_tokenizer": "char"}`); what the
         user passes on the command line wins.

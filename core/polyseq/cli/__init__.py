@@ -10,8 +10,8 @@ them, and every command that takes them accepts the same three forms, read left 
     --data.tokenizer_options.k=3                            one key (LightningCLI's own dotted form)
     -o k=3                                                  the short form of the line above
 
-and likewise `--data.reader_options '{label: label}'`, `--data.reader_options.label=label`, `-r
-label=label`. Values follow YAML rules in every form (`3` is an int, `false` a bool, `null` None,
+and likewise `--data.reader_options '{target: label}'`, `--data.reader_options.target=label`, `-r
+target=label`. Values follow YAML rules in every form (`3` is an int, `false` a bool, `null` None,
 `[1, 2]` a list). `fit`/`validate`/`test` get the short forms rewritten into the dotted form before
 LightningCLI parses them; the other commands get the dotted form rewritten into the short one.
 """
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Training: polyseq fit|validate|test --help (LightningCLI: every Trainer flag works). "
         "Tokenizer and reader options take the same forms in every command: "
         "--data.tokenizer_options '{k: 3}', --data.tokenizer_options.k=3 or -o k=3; "
-        "--data.reader_options '{label: label}', --data.reader_options.label=label or -r label=label.",
+        "--data.reader_options '{target: label}', --data.reader_options.target=label or -r target=label.",
     )
     parser.add_argument("--version", action="version", version=f"polyseq {__version__}")
     parser.add_argument(
@@ -106,7 +106,7 @@ class OptionKind:
 
 OPTION_KINDS = {
     "tokenizer": OptionKind("-o", "--option", "--data.tokenizer_options", "option", "the tokenizer", "k=6"),
-    "reader": OptionKind("-r", "--reader-option", "--data.reader_options", "reader_option", "the domain's reader", "label=label"),
+    "reader": OptionKind("-r", "--reader-option", "--data.reader_options", "reader_option", "the domain's reader", "target=label"),
 }
 
 

@@ -119,9 +119,8 @@ def plot(x: Any, targets: list[Any], args: argparse.Namespace, info: Any, poolin
     result = project(x, args.projection)
     xy, explained = result if isinstance(result, tuple) else (result, None)
     fig, ax = plt.subplots(figsize=(7, 6), dpi=120)
-    numeric = all(isinstance(t, (int, float)) for t in targets if t is not None) and any(t is not None for t in targets)
-    if numeric:
-        values = [float("nan") if t is None else float(t) for t in targets]
+    values = _numbers(targets) if not info.labels else None  # readers give targets as text
+    if values is not None:
         points = ax.scatter(xy[:, 0], xy[:, 1], c=values, s=8, cmap="viridis")
         fig.colorbar(points, ax=ax, label=", ".join(info.target_names) or "target")
     else:
@@ -139,3 +138,13 @@ def plot(x: Any, targets: list[Any], args: argparse.Namespace, info: Any, poolin
     args.plot.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.plot)
     print(f"plot written to {args.plot}", file=sys.stderr)
+
+
+def _numbers(targets: list[Any]) -> list[float] | None:
+    """The targets as numbers (None -> nan) when every present one reads as a number, else None."""
+    if not any(t is not None for t in targets):
+        return None
+    try:
+        return [float("nan") if t is None else float(t) for t in targets]
+    except (TypeError, ValueError):
+        return None

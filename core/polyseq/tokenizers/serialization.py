@@ -20,6 +20,9 @@ from typing import Any
 from polyseq.errors import PolyseqError, TokenizerFormatError
 
 FORMAT = "polyseq-tokenizer"
+#: core blocks not registered as tokenizers by name (their samples are not a domain's strings), which
+#: a file saved from a bare instance still names
+UNREGISTERED_BLOCKS = {"track": "polyseq.tokenizers.track:TrackTokenizer"}
 FORMAT_VERSION = 1
 
 
@@ -75,7 +78,12 @@ def tokenizer_from_dict(data: Any, source: str = "<dict>", registry: Any = None)
         from polyseq.plugins import registry as current_registry
 
         registry = current_registry()
-    cls = registry.tokenizer_class(data["type"], where=f" (needed by {source})")
+    if data["type"] in UNREGISTERED_BLOCKS:
+        from polyseq.domain import resolve
+
+        cls = resolve(UNREGISTERED_BLOCKS[data["type"]], f"tokenizer {data['type']!r}")
+    else:
+        cls = registry.tokenizer_class(data["type"], where=f" (needed by {source})")
     try:
         return cls.from_config(config)
     except PolyseqError as e:
