@@ -116,18 +116,22 @@ def _trained(vocab: Vocab | None, type_name: str) -> Vocab:
 class _SmilesLookup(LookupTokenizer):
     """What `smiles.atom` and `smiles.char` share: a `polyseq.LookupTokenizer` whose base vocabulary
     (`alphabet`) `train()` extends, <unk> for a symbol outside it, and RDKit's canonical SMILES
-    first with `canonical=True`. Saved as the vocabulary in id order under `saved_as`, so files
-    written before these were LookupTokenizers load with the same ids."""
+    first with `canonical=True`. Lossless by default: a symbol the training half never showed (a
+    rare bracket atom) falls back to its UTF-8 bytes (`fallback="bytes"`), so decode(encode(x)) == x
+    for every SMILES; `fallback="unk"` maps it to <unk> as files saved before the fallback did.
+    Saved as the vocabulary in id order under `saved_as`, so those files load with the same ids."""
 
     sample_description: ClassVar[str] = "SMILES strings"
     saved_as: ClassVar[str]  # the config key of the vocabulary: "tokens" or "chars"
     learn = True
-    fallback = "unk"
 
-    def __init__(self, saved: list[str] | None, vocab_size: int | None, min_freq: int, canonical: bool):
-        _check_options(vocab_size, min_freq, len(self.alphabet or ()), canonical)
+    def __init__(self, saved: list[str] | None, vocab_size: int | None, min_freq: int, canonical: bool,
+                 fallback: str):
+        if fallback not in ("bytes", "unk"):
+            raise ConfigError(f"fallback must be 'bytes' or 'unk', got {fallback!r}")
+        _check_options(vocab_size, min_freq, len(self.alphabet or ()) + (256 if fallback == "bytes" else 0), canonical)
         self.canonical = canonical
-        super().__init__(min_freq=min_freq, max_size=vocab_size, vocab=saved)
+        super().__init__(min_freq=min_freq, max_size=vocab_size, vocab=saved, fallback=fallback)
 
     @property
     def vocab(self) -> Vocab | None:
@@ -149,11 +153,14 @@ class _SmilesLookup(LookupTokenizer):
         return super().encode_with_offsets(sample)
 
     def to_config(self) -> dict[str, Any]:
-        return {self.saved_as: self.vocab_symbols(), "min_freq": self.min_freq, "canonical": self.canonical}
+        return {self.saved_as: self.vocab_symbols(), "min_freq": self.min_freq, "canonical": self.canonical,
+                "fallback": self.fallback}
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Any:
-        return cls(config[cls.saved_as], min_freq=config.get("min_freq", 1), canonical=config.get("canonical", False))
+        # files written before the byte fallback have no "fallback": they mapped unseen symbols to <unk>
+        return cls(config[cls.saved_as], min_freq=config.get("min_freq", 1), canonical=config.get("canonical", False),
+                   fallback=config.get("fallback", "unk"))
 
 
 class AtomTokenizer(_SmilesLookup):
@@ -174,8 +181,8 @@ class AtomTokenizer(_SmilesLookup):
     symbols = ATOM_PATTERN
 
     def __init__(self, tokens: Iterable[str] | None = None, vocab_size: int | None = None, min_freq: int = 1,
-                 canonical: bool = False):
-        super().__init__(_token_list(tokens, "tokens"), vocab_size, min_freq, canonical)
+                 canonical: bool = False, fallback: str = "bytes"):
+        super().__init__(_token_list(tokens, "tokens"), vocab_size, min_freq, canonical, fallback)
 
 
 class SmilesCharTokenizer(_SmilesLookup):
@@ -191,11 +198,11 @@ class SmilesCharTokenizer(_SmilesLookup):
     alphabet = BASE_CHARS
 
     def __init__(self, chars: Iterable[str] | None = None, vocab_size: int | None = None, min_freq: int = 1,
-                 canonical: bool = False):
+                 canonical: bool = False, fallback: str = "bytes"):
         chars = _token_list(chars, "chars")
         if chars is not None and any(len(c) != 1 for c in chars):
             raise ConfigError(f"chars must be single characters, got {[c for c in chars if len(c) != 1][:5]!r}")
-        super().__init__(chars, vocab_size, min_freq, canonical)
+        super().__init__(chars, vocab_size, min_freq, canonical, fallback)
 
 
 class AtomBPETokenizer(TokenizerMixin):
@@ -223,7 +230,7 @@ class AtomBPETokenizer(TokenizerMixin):
         if atoms is not None and merges is not None:
             from polyseq import SymbolBPE
 
-            self.atoms = AtomTokenizer(tokens=atoms, canonical=canonical)
+            self.atoms = AtomTokenizer(tokens=atoms, canonical=canonical, fallback="unk")
             self.bpe = SymbolBPE.from_config(dict(merges))
 
     @property
@@ -234,13 +241,13 @@ class AtomBPETokenizer(TokenizerMixin):
         from polyseq import SymbolBPE
 
         samples = [self.normalize(_require_str(s, self.type_name)) for s in samples]
-        atoms = AtomTokenizer(canonical=False)  # samples are normalised already
+        atoms = AtomTokenizer(canonical=False, fallback="unk")  # samples are normalised already
         atoms.train(samples)
         sequences = [atoms.encode(s) for s in samples]
         n_base = atoms.vocab_size
         self.bpe = SymbolBPE.train(sequences, n_base, vocab_size or self.max_vocab or max(512, n_base),
                                    self.min_frequency)
-        self.atoms = AtomTokenizer(tokens=atoms.to_config()["tokens"], canonical=self.canonical)
+        self.atoms = AtomTokenizer(tokens=atoms.to_config()["tokens"], canonical=self.canonical, fallback="unk")
 
     def _parts(self) -> tuple[AtomTokenizer, Any]:
         if self.atoms is None or self.bpe is None:

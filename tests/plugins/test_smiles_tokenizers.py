@@ -60,15 +60,34 @@ def test_atom_split_never_loses_a_character(text):
 
 
 def test_characters_outside_the_regex_become_unk_not_nothing():
-    tok = AtomTokenizer()
+    tok = AtomTokenizer(fallback="unk")
     tok.train(EXAMPLES)
     ids = tok.encode("CC O")
     assert ids.count(UNK_ID) == 1 and len(ids) == 4
     assert tok.decode(ids) == "CC\ufffdO"
+    lossless = AtomTokenizer()  # the default: its bytes
+    lossless.train(EXAMPLES)
+    assert lossless.decode(lossless.encode("CC O")) == "CC O" and UNK_ID not in lossless.encode("CC O")
+
+
+@pytest.mark.parametrize("cls", [AtomTokenizer, SmilesCharTokenizer])
+def test_a_bracket_atom_absent_from_the_training_half_round_trips_by_default(cls):
+    tok = cls()
+    tok.train(["CCO", "c1ccccc1", "CC(=O)O"])
+    for smiles in ("C[NH4+]", "[Pt](Cl)(Cl)(N)N", "[13CH3]O", "C[C@@H](N)C(=O)O"):
+        ids = tok.encode(smiles)
+        assert UNK_ID not in ids and tok.decode(ids) == smiles
+
+
+def test_tokenizers_saved_before_the_byte_fallback_keep_their_ids_and_unk():
+    old = {"tokens": [*BASE_ATOMS, "[NH3+]"], "min_freq": 1, "canonical": False}  # no "fallback" key
+    tok = AtomTokenizer.from_config(old)
+    assert tok.fallback == "unk" and tok.encode("[NH3+]") == [N_SPECIAL + len(BASE_ATOMS)]
+    assert tok.encode("[Fe]") == [UNK_ID]
 
 
 def test_atom_vocabulary_is_base_then_learned_by_frequency():
-    tok = AtomTokenizer()
+    tok = AtomTokenizer(fallback="unk")
     tok.train(["C[NH3+]", "C[NH3+]", "C[O-]"])
     content = tok.to_config()["tokens"]
     assert content[: len(BASE_ATOMS)] == list(BASE_ATOMS)
@@ -78,7 +97,7 @@ def test_atom_vocabulary_is_base_then_learned_by_frequency():
 
 
 def test_vocab_size_caps_the_learned_tokens():
-    tok = AtomTokenizer(vocab_size=N_SPECIAL + len(BASE_ATOMS) + 1)
+    tok = AtomTokenizer(vocab_size=N_SPECIAL + len(BASE_ATOMS) + 1, fallback="unk")
     tok.train(["C[NH3+]", "C[NH3+]", "C[O-]"])
     assert tok.vocab_size == N_SPECIAL + len(BASE_ATOMS) + 1
     assert tok.encode("[O-]") == [UNK_ID]
