@@ -5,10 +5,20 @@ build (normaliser, pre-tokeniser, model, decoder) and in the trainer; everything
 fixed special ids, encoding without added specials, decoding <unk> to `unk_text`, JSON config -
 is written once here, in `HFTokenizerMixin`. A class using it supplies `_pipeline()` (an untrained
 HF tokenizer), `_trainer(vocab_size)` and `_options()` (its JSON-able constructor arguments).
+
+Special-token text typed in a sample ("a <pad> b") is text. HF finds special tokens in two places:
+its added vocabulary, which `encode_special_tokens = True` turns off, and the model itself, where
+the trainers put them as ordinary entries (HF needs them there to give them their ids). A BPE model
+reaches a vocabulary entry only through merges, and byte-level pre-tokenisation never lets "<" merge
+with letters; WordPiece's pre-tokeniser splits "<" off too. But a WordLevel model looks whole words
+up and a Unigram lattice tries every piece on every position, so "<pad>" becomes the pad id. Those
+models encode through a copy whose special entries no sample can match (`_content_encoder`), and
+their trainers' copies of special-token text learned from the corpus are dropped (`_drop_learned_specials`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -62,6 +72,9 @@ class HFTokenizerMixin(TokenizerMixin):
 
     #: the smallest vocab_size the trainer may be given
     _min_vocab: ClassVar[int] = N_SPECIAL + 1
+    #: whether the HF model can match a special token's text in a sample (see the module docstring):
+    #: then encoding goes through a copy of the model whose special entries match nothing
+    _model_matches_specials: ClassVar[bool] = False
 
     hf: Any  # tokenizers.Tokenizer, untrained until train() or from_config()
     vocab_size_option: int
@@ -94,6 +107,7 @@ class HFTokenizerMixin(TokenizerMixin):
             raise PolyseqError(f"{self.type_name}: the saved HF tokenizer cannot be read: {e}") from e
         hf.encode_special_tokens = True  # "<pad>" typed in a text is text, not the pad id (not saved by HF)
         self.hf, self._hf_json = hf, hf_json
+        self._hf_encoder = _content_encoder(hf_json) if self._model_matches_specials else hf
 
     @property
     def is_trained(self) -> bool:
@@ -104,8 +118,11 @@ class HFTokenizerMixin(TokenizerMixin):
         size = self.vocab_size_option if vocab_size is None else check_int("vocab_size", vocab_size, self._min_vocab)
         hf = self._pipeline()
         hf.train_from_iterator((_as_text(s, self.type_name) for s in samples), trainer=self._trainer(size))
-        check_special_ids(hf, self.type_name)
-        self._set_hf(hf)
+        hf_json = hf.to_str()
+        if self._model_matches_specials:
+            hf_json = _drop_learned_specials(hf_json)
+        self._load(hf_json)
+        check_special_ids(self.hf, self.type_name)
 
     def _model(self) -> Any:
         if not self.is_trained:
@@ -115,6 +132,10 @@ class HFTokenizerMixin(TokenizerMixin):
             )
         return self.hf
 
+    def _encoder(self) -> Any:
+        self._model()
+        return self._hf_encoder
+
     @property
     def vocab_size(self) -> int:
         return self._model().get_vocab_size()
@@ -122,7 +143,7 @@ class HFTokenizerMixin(TokenizerMixin):
     # ---- encode / decode -------------------------------------------------------------------
 
     def encode(self, sample: str) -> list[int]:
-        return self._model().encode(_as_text(sample, self.type_name), add_special_tokens=False).ids
+        return self._encoder().encode(_as_text(sample, self.type_name), add_special_tokens=False).ids
 
     def encode_with_offsets(self, sample: str) -> tuple[list[int], list[Span]]:
         """The ids and HF's own `Encoding.offsets`: characters of the sample as given (HF aligns
@@ -130,12 +151,12 @@ class HFTokenizerMixin(TokenizerMixin):
         is in no span. Under byte-level BPE a token spans the characters its bytes belong to, so
         when a merge splits a character (its last byte merged with what follows) the two tokens
         share that character: "é" + "x" can give "Ã" (0, 1) and "©x" (0, 2)."""
-        encoding = self._model().encode(_as_text(sample, self.type_name), add_special_tokens=False)
+        encoding = self._encoder().encode(_as_text(sample, self.type_name), add_special_tokens=False)
         return encoding.ids, encoding.offsets
 
     def encode_batch(self, samples: Sequence[str]) -> list[list[int]]:
         texts = [_as_text(s, self.type_name) for s in samples]
-        return [e.ids for e in self._model().encode_batch_fast(texts, add_special_tokens=False)]
+        return [e.ids for e in self._encoder().encode_batch_fast(texts, add_special_tokens=False)]
 
     def decode(self, ids: Sequence[int]) -> str:
         hf = self._model()
@@ -170,6 +191,48 @@ class HFTokenizerMixin(TokenizerMixin):
         tok._load(config["hf_tokenizer"])
         check_special_ids(tok.hf, cls.type_name)
         return tok
+
+
+def _content_encoder(hf_json: str) -> Any:
+    """The HF tokenizer of `hf_json` for encoding only: no added tokens, and the model's special-token
+    entries renamed to text with a space in it, which the model never sees (WhitespaceSplit drops
+    spaces, Metaspace rewrites them as "\u2581"), so no sample can match them; every id stays as it is
+    (a Unigram piece's id is its place in the list, its score is kept)."""
+    from tokenizers import Tokenizer as HFTokenizer
+
+    config = json.loads(hf_json)
+    config["added_tokens"] = []
+    model = config["model"]
+    hidden = {t: f" {t} " for t in SPECIAL_TOKENS}
+    if model["type"] == "Unigram":
+        model["vocab"] = [[hidden.get(piece, piece), score] for piece, score in model["vocab"]]
+    elif isinstance(model.get("vocab"), dict) and "merges" not in model:  # WordLevel, WordPiece
+        model["vocab"] = {hidden.get(t, t): i for t, i in model["vocab"].items()}
+        model["unk_token"] = hidden.get(model["unk_token"], model["unk_token"])
+    else:
+        raise PolyseqError(f"cannot hide the special tokens of an HF {model['type']} model")
+    return HFTokenizer.from_str(json.dumps(config, ensure_ascii=False))
+
+
+def _drop_learned_specials(hf_json: str) -> str:
+    """`hf_json` without the content entries HF's trainer learned from special-token text in the corpus
+    (the word "<pad>"): kept, they would take the special token's id away from it. Unchanged when there
+    are none, so that the saved JSON stays HF's own text."""
+    config = json.loads(hf_json)
+    model = config["model"]
+    if model["type"] == "Unigram":
+        pieces = model["vocab"]
+        kept = pieces[:N_SPECIAL] + [p for p in pieces[N_SPECIAL:] if p[0] not in SPECIAL_TOKENS]
+        if len(kept) == len(pieces):
+            return hf_json
+        model["vocab"] = kept
+    else:  # a word -> id map: a learned "<pad>" overwrote the special's entry
+        vocab: dict[str, int] = model["vocab"]
+        if all(vocab.get(t) == i for i, t in enumerate(SPECIAL_TOKENS)):
+            return hf_json
+        content = [t for t in sorted(vocab, key=vocab.__getitem__) if t not in SPECIAL_TOKENS]
+        model["vocab"] = {t: i for i, t in enumerate([*SPECIAL_TOKENS, *content])}
+    return json.dumps(config, ensure_ascii=False)
 
 
 def _as_text(sample: Any, type_name: str) -> str:

@@ -7,16 +7,13 @@ from `encode`: a literal "<pad>" in a text is encoded as text.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from polyseq import N_SPECIAL, SPECIAL_TOKENS, UNK_ID, PolyseqError, Span
+from polyseq import N_SPECIAL, SPECIAL_TOKENS, UNK_ID, Span
 
 from polyseq_text.hf import HFTokenizerMixin, byte_level_text, check_bool, check_int
 
 _UNK = SPECIAL_TOKENS[UNK_ID]
-_NEVER = -1e9  # log-probability of a Unigram piece that must never be chosen
 
 
 class WordTokenizer(HFTokenizerMixin):
@@ -31,10 +28,13 @@ class WordTokenizer(HFTokenizerMixin):
     Decoding joins tokens with one space, so the round trip holds up to whitespace normalisation:
     ``normalize("Hello,  world!") == "Hello , world !"`` - words separated by single spaces,
     punctuation surrounded by spaces, lower-cased when ``lowercase``. Where polyseq differs:
-    HF's WordLevel model and trainer do the work; no accent stripping or CJK splitting.
+    HF's WordLevel model and trainer do the work; no accent stripping or CJK splitting. A word
+    spelled like a special token ("<pad>", only possible with ``split_punctuation=False``) is <unk>:
+    its text is the special token's entry in the vocabulary, so it cannot be a word of its own.
     """
 
     type_name: ClassVar[str] = "text.word"
+    _model_matches_specials: ClassVar[bool] = True  # a word is looked up whole: "<pad>" would be id 0
 
     def __init__(
         self, vocab_size: int = 30000, min_frequency: int = 1, lowercase: bool = False, split_punctuation: bool = True
@@ -174,6 +174,7 @@ class UnigramTokenizer(HFTokenizerMixin):
     """
 
     type_name: ClassVar[str] = "text.unigram"
+    _model_matches_specials: ClassVar[bool] = True  # the lattice tries every piece, "<pad>" among them
 
     def __init__(self, vocab_size: int = 8000, max_piece_length: int = 16):
         self.vocab_size_option = check_int("vocab_size", vocab_size, N_SPECIAL + 1)
@@ -198,18 +199,6 @@ class UnigramTokenizer(HFTokenizerMixin):
 
     def _options(self) -> dict[str, Any]:
         return {"vocab_size": self.vocab_size_option, "max_piece_length": self.max_piece_length}
-
-    def train(self, samples: Iterable[str], vocab_size: int | None = None) -> None:
-        super().train(samples, vocab_size)
-        # HF's trainer puts the special tokens in the model as ordinary pieces, so the literal text
-        # "<pad>" would encode to id 0; a prohibitive score keeps the lattice from choosing them
-        config = json.loads(self._hf_json)
-        pieces = config["model"]["vocab"]
-        if [p[0] for p in pieces[:N_SPECIAL]] != list(SPECIAL_TOKENS):
-            raise PolyseqError(f"{self.type_name}: HF's trainer did not put the special tokens first: {pieces[:N_SPECIAL]}")
-        for piece in pieces[:N_SPECIAL]:
-            piece[1] = _NEVER
-        self._load(json.dumps(config, ensure_ascii=False))
 
     @property
     def is_trained(self) -> bool:

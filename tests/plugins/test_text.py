@@ -26,12 +26,6 @@ LEARNED = [WordTokenizer, BPETokenizer, WordPieceTokenizer, UnigramTokenizer]
 
 class TestConformance(DomainChecks):
     domain = "text"
-    known_limitations = {
-        "test_special_token_collision[unigram]": (
-            "text.unigram matches special tokens in raw text (HF added tokens): typed '<pad>', '<mask>', '<eos>' encode "
-            "to their special ids ('a <pad> b' gives [.., 7, 0, 7, ..] and decodes to 'a  b')"
-        ),
-    }
 
 
 def trained(cls, **options):
@@ -64,6 +58,61 @@ def test_literal_special_token_text_is_not_a_special_id(cls):
     tok = trained(cls)
     ids = tok.encode("<pad> <mask>")
     assert not {0, 2, 3, 4, 5, 6} & set(ids)
+
+
+SPECIAL_TEXT = "it was <pad> the <mask> age <eos>"
+NO_SPECIAL_IDS = set(range(7)) - {UNK_ID}
+
+
+@pytest.mark.parametrize("cls", LEARNED, ids=lambda c: c.type_name)
+def test_typed_special_token_text_is_text_even_where_its_characters_are_unseen(cls):
+    # regression: trained without "<" and ">", unigram's lattice chose the <pad> piece ('a <pad> b' -> [.., 0, ..])
+    for corpus in (CORPUS, CORPUS[:2]):
+        tok = cls(**({"min_frequency": 1} if cls is not UnigramTokenizer else {}))
+        tok.train(corpus)
+        ids = tok.encode(SPECIAL_TEXT)
+        assert not NO_SPECIAL_IDS & set(ids), (corpus, ids)
+        if corpus is CORPUS and cls is not WordTokenizer:  # every character known: the text comes back
+            assert tok.decode(ids) == tok.normalize(SPECIAL_TEXT)
+
+
+def test_unigram_decodes_typed_special_token_text_as_text():
+    tok = trained(UnigramTokenizer, vocab_size=100)
+    assert tok.decode(tok.encode("a <pad> b <eos>")) == "a <pad> b <eos>"
+
+
+@pytest.mark.parametrize(("cls", "options"), [(WordTokenizer, {"split_punctuation": False}), (UnigramTokenizer, {})],
+                         ids=["word-whole", "unigram"])
+def test_special_token_text_in_the_training_corpus_keeps_the_special_ids(cls, options):
+    # HF's trainers learn "<pad>" as content too; kept, it took id 0's entry (training failed on the check)
+    tok = cls(**options)
+    tok.train(["x <pad> y <mask> z <eos>", "<pad><pad> <unk> hello"] * 20 + ["a b c"])
+    check_special_ids(tok.hf, cls.type_name)
+    assert [tok.id_to_token(i) for i in range(7)] == list(SPECIAL_TOKENS)
+    assert all(tok.id_to_token(i) not in SPECIAL_TOKENS for i in range(7, tok.vocab_size))
+    ids = tok.encode("x <pad> y")
+    assert not NO_SPECIAL_IDS & set(ids)
+    if cls is UnigramTokenizer:
+        assert tok.decode(ids) == "x <pad> y"
+    else:  # a whole word spelled like a special token cannot be a word of its own
+        assert ids == [tok.encode("x")[0], UNK_ID, tok.encode("y")[0]]
+
+
+@pytest.mark.parametrize("cls", [WordTokenizer, UnigramTokenizer], ids=lambda c: c.type_name)
+def test_ordinary_text_encodes_as_hf_encodes_the_saved_model(cls):
+    # tokenizers saved before special-token text was hidden from the model (unigram's special pieces then
+    # scored -1e9) load and encode ordinary text exactly as HF's own model of their JSON does
+    from tokenizers import Tokenizer as HFTokenizer
+
+    tok = trained(cls)
+    config = json.loads(tok.to_config()["hf_tokenizer"])
+    if cls is UnigramTokenizer:
+        for piece in config["model"]["vocab"][:7]:
+            piece[1] = -1e9
+    loaded = cls.from_config({**tok.to_config(), "hf_tokenizer": json.dumps(config)})
+    hf = HFTokenizer.from_str(json.dumps(config))
+    for text in [*CORPUS[:3], "it was the best", "  leading spaces", "unseen \u2603 chars ZQ", ""]:
+        assert loaded.encode(text) == hf.encode(text, add_special_tokens=False).ids, text
 
 
 @pytest.mark.parametrize("cls", LEARNED, ids=lambda c: c.type_name)
