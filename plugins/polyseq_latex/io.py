@@ -119,8 +119,16 @@ def read_tex(path: Path) -> Iterator[Record | BadRecord]:
     yield from _math_records("\n".join(lines), {"source": source}, 1, by_offset=True)
 
 
-def read_formulas(path: Path) -> Iterator[Record | BadRecord]:
-    """One formula per line (im2latex's `formulas.lst`, or any .txt); an empty line is a bad record."""
+def read_formulas(path: Path, *, validate: bool = True) -> Iterator[Record | BadRecord]:
+    """One formula per line (im2latex's `formulas.lst`, or any .txt). An empty or undecodable line is
+    a bad record, and so is a line the domain's validator finds malformed (`'}' closes nothing`).
+
+    The check is the validator's structural one (`validate(formula, renderer=False)`: braces,
+    `\\left`/`\\right`, environments, known commands, script arguments); matplotlib's mathtext,
+    ~20 ms a formula and narrower than LaTeX, is left to `metrics`. `validate=False` reads every
+    line as it is (generated formulas, valid or not)."""
+    from polyseq_latex.validate import validate as problem_of
+
     source = str(path)
     with open_text(path) as f:
         for n, raw in enumerate(f, 1):
@@ -129,6 +137,8 @@ def read_formulas(path: Path) -> Iterator[Record | BadRecord]:
                 formula = formula.removeprefix("\ufeff")
             meta = {"source": source, "line": n}
             reason = bad_text_reason(formula) or ("empty line" if not formula.strip() else None)
+            if reason is None and validate:
+                reason = problem_of(formula, renderer=False)
             yield BadRecord(reason, meta) if reason else Record(formula, meta=meta)
 
 

@@ -59,6 +59,19 @@ def test_formula_lists_read_one_per_line_and_report_empty_lines(latex, tmp_path,
     assert [(b.where, b.reason) for b in report.bad] == [(f"{path}:2", "empty line")]
 
 
+@pytest.mark.parametrize("suffix", [".txt", ".lst"])
+def test_formula_lists_report_malformed_formulas_with_their_line(latex, tmp_path, suffix):
+    # regression: a line the validator rejects was read as a formula
+    path = tmp_path / ("formulas" + suffix)
+    path.write_text("x^{2}\n}{ !! malformed record !! }{\n\\frac{a}{b\n\\alpha\n", encoding="utf-8")
+    records, report = read(latex, path)
+    assert [(r.sample, r.meta["line"]) for r in records] == [("x^{2}", 1), ("\\alpha", 4)]
+    assert [(b.meta["line"], b.reason) for b in report.bad] == [
+        (2, "'}' at token 1 closes nothing"), (3, "'{' is not closed before the end of the formula")]
+    records, report = read(latex, path, validate=False)  # generated formulas, valid or not
+    assert len(records) == 4 and report.n_bad == 0
+
+
 def test_jsonl_extracts_math_from_a_text_field_with_the_label(latex, tmp_path):
     path = tmp_path / "math.jsonl"
     rows = [{"problem": "Find $x$ if \\[x^2 = 4.\\]", "subject": "Algebra"}, {"problem": "No math.", "subject": "x"}]
