@@ -44,7 +44,7 @@ class RejectsUnknown(CharTokenizer):
     type_name = "kitcheck.rejects"
 
     def encode(self, sample):
-        if set(sample) - set(self.vocab.stoi):
+        if set(sample) - set(self.vocab_symbols()):
             raise PolyseqError(f"symbols outside the vocabulary in {sample!r}")
         return super().encode(sample)
 

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from polyseq.testing import TokenizerChecks, prepare_tokenizer
 from polyseq.tokenizers.bytes import ByteTokenizer
 from polyseq.tokenizers.char import CharTokenizer
+from polyseq import ConfigError
 from polyseq.tokenizers.base import UNK_ID
 
 SAMPLES = ["Hello, world!", "naïve café – 北京", "line one\nline two\r\n\ttabbed", "a", "🧬 ACGT"]
@@ -47,12 +48,22 @@ def test_char_round_trip_on_its_training_text(texts):
 
 
 def test_char_vocab_cap_keeps_most_frequent_and_maps_rest_to_unk():
-    tok = CharTokenizer(vocab_size=7 + 2)
+    tok = CharTokenizer(vocab_size=7 + 2, fallback="unk")
     tok.train(["aaab", "aab", "abc"])
     assert tok.vocab_size == 9
     assert tok.tokens("ab") == ["a", "b"]
     assert tok.encode("c") == [UNK_ID]
     assert tok.decode(tok.encode("abc")) == "ab\ufffd"
+
+
+def test_char_is_lossless_by_default_and_a_capped_vocabulary_falls_back_to_bytes():
+    tok = CharTokenizer(vocab_size=7 + 256 + 2)
+    tok.train(["aaab", "aab", "abc"])
+    assert tok.vocab_size == 7 + 256 + 2 and tok.tokens("ab") == ["a", "b"]
+    assert tok.tokens("c\u00e9") == ["<0x63>", "<0xC3>", "<0xA9>"]
+    assert tok.decode(tok.encode("abc\u00e9\U0001f9ec")) == "abc\u00e9\U0001f9ec"
+    with pytest.raises(ConfigError, match="fallback='unk'"):
+        CharTokenizer(vocab_size=64)
 
 
 def test_untrained_char_tokenizer_says_what_to_do():
