@@ -29,6 +29,7 @@ def register_domains(register):
             ".tsv": f"{_P}.io:read_table",
         },
         examples=EXAMPLES,
+        alphabet="ACGTNRYSWKMBDHV", case_sensitive=False,
         parse=f"{_P}.io:parse_text",
         validator=f"{_P}.alphabet:validate",
         augmentations={

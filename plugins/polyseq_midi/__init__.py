@@ -23,6 +23,7 @@ def register_domains(register):
         default_tokenizer="remi",
         readers={".mid": "polyseq_midi.io:read_midi", ".midi": "polyseq_midi.io:read_midi"},
         examples=EXAMPLES,
+        sample_strategy="polyseq_midi.strategies:valid_scores",
         validator="polyseq_midi.metrics:validate",
         augmentations={
             "transpose": "polyseq_midi.augment:transpose",

@@ -41,6 +41,7 @@ def register_domains(register):
             ".sdf": _M + "io:read_sdf",
         },
         examples=EXAMPLES,
+        sample_strategy=_M + "strategies:valid_smiles",
         parse=_M + "io:parse_text",
         validator=_M + "io:validate_smiles",
         augmentations={"randomize": _M + "augment:randomize"},

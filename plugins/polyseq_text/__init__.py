@@ -25,6 +25,7 @@ def register_domains(register):
             ".jsonl": "polyseq_text.io:read_jsonl",
         },
         examples=EXAMPLES,
+        sample_strategy="polyseq_text.strategies:any_text",
         writer="polyseq_text.io:write_jsonl",
         metrics="polyseq_text.metrics:metrics",
         example_files="polyseq_text.io:example_files",

@@ -67,3 +67,16 @@ def test_registering_the_domain_imports_neither_biopython_nor_numpy():
             "print([m for m in ('Bio', 'numpy', 'polyseq_dna.io', 'polyseq_dna.tokenizers') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_polyseq_plugins_imports_no_hypothesis_numpy_or_torch():
+    # the domains name their kit strategies ("polyseq_smiles.strategies:valid_smiles"): only the kit imports them
+    import subprocess
+    import sys
+
+    code = ("import contextlib, io, sys\nfrom polyseq.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    assert main(['plugins']) == 0\n"
+            "print(sorted(m for m in sys.modules if m in ('hypothesis', 'numpy', 'torch')\n"
+            "             or m.startswith('polyseq_') and m.endswith('.strategies')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "[]"

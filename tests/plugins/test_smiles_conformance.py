@@ -1,17 +1,10 @@
 """The conformance kit over the smiles domain (every tokenizer, every reader), plus the canonical option."""
 
 import pytest
-from hypothesis import strategies as st
 
 from polyseq import get_domain
 from polyseq.testing import DomainChecks, TokenizerChecks, prepare_tokenizer
-
-#: chain units, each bonded on both sides with valence to spare, so any concatenation is a valid
-#: SMILES (RDKit parses every sequence of up to three; see the test below); monovalent atoms and
-#: charges sit in branches. Random strings of SMILES characters are mostly not molecules.
-FRAGMENTS = ("C", "CC", "N", "O", "S", "C(Cl)", "C(F)(F)", "C(=O)", "c1ccccc1", "C=C", "C([O-])", "C(Br)",
-             "C1CC1", "c1ccncc1", "C(C)(C)", "[NH2+]", "C(C#N)", "c1cc[nH]c1")
-VALID_SMILES = st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=6).map("".join)
+from polyseq_smiles.strategies import FRAGMENTS
 
 try:
     import selfies  # noqa: F401  (an optional extra)
@@ -28,10 +21,6 @@ class TestConformance(DomainChecks):
     domain = "smiles"
     known_limitations = NO_SELFIES  # the selfies tokenizer needs its extra; everything else must pass
     rejects_unknown = {"selfies": "SELFIES spells molecules: text selfies cannot parse is a PolyseqError naming it"}
-
-    @pytest.fixture
-    def sample_strategy(self):
-        return VALID_SMILES
 
     @pytest.fixture
     def invalid_sample(self):
@@ -52,7 +41,7 @@ class TestCanonicalOption(TokenizerChecks):
 
     @pytest.fixture
     def sample_strategy(self):
-        return VALID_SMILES
+        return get_domain("smiles").sample_strategy
 
     @pytest.fixture
     def tokenizer(self, canonical_tokenizer_name, samples):
@@ -61,6 +50,8 @@ class TestCanonicalOption(TokenizerChecks):
 
 
 def test_the_generated_smiles_are_molecules():
+    # a concatenation's validity depends on neighbouring fragments only (polyseq_smiles.strategies),
+    # so every sequence of up to three covers the longer ones the strategy draws
     from itertools import product
 
     from rdkit import Chem
