@@ -1,4 +1,4 @@
-"""DNA readers (FASTA, FASTQ, GenBank through Biopython `SeqIO`; CSV/TSV) and the FASTA writer.
+"""DNA readers (FASTA, FASTQ, GenBank through Biopython; CSV/TSV) and the FASTA writer.
 
 Every reader opens gzip transparently (by the file's magic bytes, whatever its name), streams
 record by record and yields `Record(sample=str, target, meta)` or `BadRecord(reason, meta)`.
@@ -16,16 +16,28 @@ A per-base target (`per_base_label=True` of the table reader: one label characte
 the tag task) is checked to have the sequence's length and cut into the same windows; any other
 target is copied unchanged to every window of its record.
 
-Memory: one record at a time. A record is held whole while its windows are produced (Biopython
-parses a record in one piece; a 4.6 Mb chromosome costs about 4 x 4.6 MB), never the file: peak
-memory is bounded by the largest record, not by the file size (benchmarks/dna_stream_memory.py).
+Memory: one record at a time. A record is held whole while its windows are produced (a 4.6 Mb
+chromosome costs a few times 4.6 MB), never the file: peak memory is bounded by the largest
+record, not by the file size (benchmarks/dna_stream_memory.py).
 
-Bad input: a record with a letter that is not an IUPAC code, or with no sequence, is a BadRecord
-naming the file and header line. A file that cannot be parsed (not the format, truncated gzip,
-truncated FASTQ, binary junk) raises ReaderError naming the file and line when nothing was read
-yet; when records were read before the damage, those are kept and one BadRecord says where reading
-stopped (SeqIO cannot resume after a parse error). A plain FASTA cut short cannot be told from a
-shorter sequence: its last record is read as it is.
+Bad input is a BadRecord naming the file and the line, and reading goes on. Files are decoded
+with `polyseq.open_text` (bytes that are not UTF-8 survive as escapes), so such bytes, or NUL
+bytes, spoil only the record they are in. Biopython parses (`SimpleFastaParser`,
+`FastqGeneralIterator`, the GenBank scanner); around it:
+  * every format: a record with a letter that is not an IUPAC code, or with no sequence; a gzip
+    stream cut short (the record it cuts is bad, the ones before are kept).
+  * FASTA: text before the first `>` line. A line of junk between records joins the sequence
+    before it, which is then bad. A plain FASTA cut short cannot be told from a shorter
+    sequence: its last record is read as it is.
+  * FASTQ: a record Biopython cannot parse is reported, and reading resumes at the next record
+    start (an `@` line followed by a sequence line, a `+` line and a quality line as long as the
+    sequence). When the failing record's first four lines are such a record, it is kept and the
+    lines after it are the bad record. Qualities are not kept, but characters outside `!`..`~`
+    (Phred+33) make the record bad, as Biopython's own check does.
+  * GenBank: each `LOCUS` .. `//` record is parsed on its own, so one it cannot parse (or one cut
+    short) is bad and the next is read; text between records is a bad record; text before the
+    first `LOCUS` line is skipped, as Biopython does (NCBI's release files have such a header).
+A file with no readable record is a ReaderError naming the file and the first problem's line.
 """
 
 from __future__ import annotations
@@ -33,14 +45,16 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 import warnings
 import zlib
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from polyseq import BadRecord, ConfigError, ReaderError, Record
+import polyseq
+from polyseq import BadRecord, ConfigError, ReaderError, Record, bad_text_reason
 from polyseq import read_table as _read_table
 from polyseq_dna.alphabet import count_letters, first_invalid
 
@@ -50,19 +64,23 @@ SEQIO_SUFFIXES = {
     "genbank": (".gb", ".gbk", ".genbank"),
 }
 _NAMES = {"fasta": "FASTA", "fastq": "FASTQ", "genbank": "GenBank"}
-_HEADER = {"fasta": ">", "genbank": "LOCUS"}
 # Biopython's warnings for a GenBank record cut short or inconsistent: the record is bad
 _TRUNCATED = ("Premature end of file", "Expected sequence length")
+_CUT_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)  # what reading a damaged gzip stream raises
+_PHRED = re.compile("[!-~]*")  # Phred+33 quality characters
 SEQUENCE_COLUMNS = ("sequence", "seq")
+
+Item = Record | BadRecord
 
 
 # ------------------------------------------------------------------------------------------------
-# Opening files and counting lines
+# Opening files and numbering lines
 # ------------------------------------------------------------------------------------------------
 
 
 def open_text(path: Path) -> io.TextIOBase:
-    """The file as UTF-8 text, decompressed when it starts with the gzip magic bytes."""
+    """The file as strict UTF-8 text, decompressed when it starts with the gzip magic bytes; for
+    readers of a whole file (polyseq_dna.annotation). The record readers use `polyseq.open_text`."""
     with open(path, "rb") as f:
         magic = f.read(2)
     if magic == b"\x1f\x8b":
@@ -70,46 +88,96 @@ def open_text(path: Path) -> io.TextIOBase:
     return open(path, encoding="utf-8", newline=None)
 
 
-class LineCounter(io.TextIOBase):
-    """A text handle that counts the lines read through it, and remembers the numbers of the lines
-    that start with `marker` (record headers) until `pop_header()` takes them."""
+class _Lines:
+    """The lines of a file opened with `polyseq.open_text` (endings kept, a byte-order mark removed).
+
+    `n` is the number of the last line given. A damaged or cut gzip stream ends the lines instead
+    of raising, and `cut` then says so (a partial last line never comes out). With a `marker`, the
+    numbers of the lines that start with it (record headers) queue in `headers`, and `preamble` is
+    the first non-blank line before the first of them.
+    """
 
     def __init__(self, handle: Any, marker: str | None = None):
-        self.handle, self.marker = handle, marker
+        self.handle, self.marker = handle, marker  # marker: one character (">")
         self.n = 0
-        self.headers: list[int] = []
-
-    def _seen(self, line: str) -> str:
-        if line:
-            self.n += 1
-            if self.marker and line.startswith(self.marker):
-                self.headers.append(self.n)
-        return line
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1) -> str:
-        if size == 0:
-            return ""
-        data = self.handle.read(size)
-        self.n += data.count("\n")
-        return data
-
-    def readline(self, size: int | None = -1) -> str:
-        return self._seen(self.handle.readline())
+        self.cut: str | None = None
+        self.headers: deque[int] = deque()
+        self.preamble: int | None = None
+        self.done = False  # the lines have all been given (or the stream was cut)
+        self._lines = self._numbered()
 
     def __iter__(self) -> Iterator[str]:
-        return self
+        return self._lines  # one generator: Biopython's parsers iterate over the handle more than once
 
-    def __next__(self) -> str:
-        line = self.readline()
-        if not line:
-            raise StopIteration
-        return line
+    def _numbered(self) -> Iterator[str]:
+        marker, headers = self.marker, self.headers
+        lines = enumerate(self.handle, 1)
+        try:
+            for self.n, line in lines:  # up to the first header (a FASTA's first line, mostly)
+                if self.n == 1:
+                    line = line.removeprefix("\ufeff")
+                if marker is None or line.startswith(marker):
+                    if marker is not None:
+                        headers.append(self.n)
+                    yield line
+                    break
+                if self.preamble is None and line.strip():
+                    self.preamble = self.n
+                yield line
+            if marker is None:
+                for self.n, line in lines:
+                    yield line
+            else:  # the loop every line of a large FASTA goes through: as little as can be
+                for self.n, line in lines:
+                    if line[0] == marker:
+                        headers.append(self.n)
+                    yield line
+        except _CUT_ERRORS:
+            self.cut = (f"the compressed file ends early (truncated copy or download?): nothing after line {self.n} "
+                        "could be read")
+        self.done = True
 
-    def pop_header(self) -> int | None:
-        return self.headers.pop(0) if self.headers else None
+
+def _read_records(path: Path, fmt: str, window: int | None, stride: int | None,
+                  entries: Callable[[str, Any], Iterator[tuple[bool, Any]]]) -> Iterator[Item]:
+    """Open `path`, let `entries(source, handle)` find its records, and yield them as windows.
+
+    `entries` yields (found, item): found is True for a record of the format (good or bad), False
+    for a problem of structure (text that is no record, a cut stream). Until a record is found,
+    problems are held back: a file without any is a ReaderError naming the first problem."""
+    name, source = _NAMES[fmt], str(path)
+    try:
+        handle = polyseq.open_text(path)
+    except OSError as e:
+        raise ReaderError(f"{path}: cannot be opened: {e.strerror or e}") from e
+    held: list[BadRecord] = []
+    found = False
+    with handle:
+        for is_record, item in entries(source, handle):
+            if found:
+                yield from _windows(item, window, stride)
+            elif is_record:
+                found = True
+                yield from held
+                yield from _windows(item, window, stride)
+            else:
+                held.append(item)  # type: ignore[arg-type]
+    if not found:
+        if held:
+            first = held[0]
+            raise ReaderError(f"{path}:{first.meta['line']}: cannot be read as {name}: {first.reason}. Check the "
+                              "file type and that the file is complete.")
+        raise ReaderError(f"{path}: no {name} records found. Is it empty, or in another format? "
+                          f"{name} files end in {', '.join(SEQIO_SUFFIXES[fmt])} (optionally .gz).")
+
+
+def _windows(item: Any, window: int | None, stride: int | None) -> Iterator[Item]:
+    """A BadRecord as it is; a parsed (sequence, meta) as its checked windows."""
+    if isinstance(item, BadRecord):
+        yield item
+    else:
+        seq, meta = item
+        yield from records_of(seq, None, meta, window, stride)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -173,96 +241,231 @@ def records_of(seq: str, target: Any, meta: dict[str, Any], window: int | None,
                      {**meta, "start": start, "end": end, "ambiguous": ambiguous, "non_acgtn": non_acgtn})
 
 
-def _stopped(path: Path, fmt: str, record_line: int | None, fail_line: int, error: Exception,
-             n_read: int) -> ReaderError | BadRecord:
-    """The report for a parse error: ReaderError if nothing was read yet, else a BadRecord."""
-    first_line = (str(error).strip().splitlines() or [""])[0]
-    if "comments at the beginning" in first_line:  # Biopython's advice would be about its own API
-        first_line = "text before the first '>' header line"
-    what = f"{type(error).__name__}: {first_line}".rstrip(": ")
-    if isinstance(error, EOFError):
-        what = "the compressed file ends early (truncated copy or download?)"
-    if n_read == 0:
-        return ReaderError(f"{path}:{fail_line}: cannot be read as {fmt}: {what}. Check the file type and that "
-                           "the file is complete.")
-    meta: dict[str, Any] = {"source": str(path), "line": record_line or fail_line}
-    return BadRecord(f"{fmt} record cannot be parsed ({what}, near line {fail_line}); reading stopped here, "
-                     f"the {n_read} record(s) before it were kept", meta)
-
-
 # ------------------------------------------------------------------------------------------------
 # FASTA, FASTQ, GenBank
 # ------------------------------------------------------------------------------------------------
 
 
-def _read_seqio(path: Path, fmt: str, window: int | None, stride: int | None) -> Iterator[Record | BadRecord]:
+def _text_problem(text: str) -> str | None:
+    """`bad_text_reason(text)`, at once for ASCII text without NUL bytes (a genome's sequence)."""
+    return None if text.isascii() and "\x00" not in text else bad_text_reason(text)
+
+
+def _meta(source: str, line: int, title: str) -> dict[str, Any]:
+    words = title.split(None, 1)
+    return {"source": source, "line": line, "id": words[0] if words else "", "description": title}
+
+
+def _fasta_entries(source: str, handle: Any) -> Iterator[tuple[bool, Any]]:
+    from Bio.SeqIO.FastaIO import SimpleFastaParser
+
+    lines = _Lines(handle, marker=">")
+    n_read = 0
+    for title, seq in SimpleFastaParser(lines):
+        if n_read == 0 and lines.preamble is not None:
+            yield False, _preamble(source, lines.preamble)
+        n_read += 1
+        meta = _meta(source, lines.headers.popleft(), title)
+        if lines.cut is not None and lines.done:  # the last record, which the cut went through
+            yield False, BadRecord(lines.cut, meta)
+            return
+        reason = bad_text_reason(title) or _text_problem(seq)
+        yield True, BadRecord(reason, meta) if reason else (seq.replace("\t", "") if "\t" in seq else seq, meta)
+    if n_read == 0 and lines.preamble is not None:
+        yield False, _preamble(source, lines.preamble)
+    if n_read == 0 and lines.cut is not None:
+        yield False, BadRecord(lines.cut, {"source": source, "line": lines.n + 1})
+
+
+def _preamble(source: str, line: int) -> BadRecord:
+    return BadRecord("text before the first '>' header line", {"source": source, "line": line})
+
+
+class _FastqFeed:
+    """What `FastqGeneralIterator` reads: numbered lines, the ones it took since the record it is
+    parsing began kept in `taken`, so that after a parse error they can be read again."""
+
+    def __init__(self, lines: _Lines):
+        self.stream = ((lines.n, line) for line in lines)
+        self.back: deque[tuple[int, str]] = deque()  # lines to give again before the stream's
+        self.taken: list[tuple[int, str]] = []
+        self.ended = False
+
+    def read(self, size: int = -1) -> str:
+        return ""  # Biopython checks with read(0) that the handle is text
+
+    def readline(self) -> str:
+        return next(self, "")
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        item = self.back.popleft() if self.back else next(self.stream, None)
+        if item is None:
+            self.ended = True
+            raise StopIteration
+        self.taken.append(item)
+        return item[1]
+
+    def record_lines(self) -> list[tuple[int, str]]:
+        """The lines of the record just parsed: Biopython read the next header before yielding it."""
+        if self.ended:
+            lines, self.taken = self.taken, []
+        else:
+            lines, self.taken = self.taken[:-1], self.taken[-1:]
+        return lines
+
+    def skip_to_next_record(self, first: int) -> int | None:
+        """Drop `taken[first:]` and what follows up to the next line that starts a FASTQ record
+        (`_starts_record`), which is given next; its number, or None at the end of the file."""
+        self.back.extendleft(reversed(self.taken[first:]))
+        self.taken, self.ended = [], False
+        window: deque[tuple[int, str]] = deque(maxlen=4)
+        while True:
+            item = self.back.popleft() if self.back else next(self.stream, None)
+            if item is None:
+                return None
+            window.append(item)
+            if _starts_record(window):
+                self.back.extendleft(reversed(window))
+                return window[0][0]
+
+
+def _starts_record(lines: Any) -> bool:
+    """Whether four (number, line) pairs are a FASTQ record: '@' header, sequence, '+' line, quality as long."""
+    return (len(lines) == 4 and lines[0][1][:1] == "@" and lines[2][1][:1] == "+"
+            and len(lines[1][1].rstrip()) == len(lines[3][1].rstrip()))
+
+
+def _fastq_record(source: str, line: int, title: str, seq: str, quality: str) -> tuple[bool, Any]:
+    meta = _meta(source, line, title)
+    reason = bad_text_reason(title) or _text_problem(seq) or _text_problem(quality)
+    if reason is None and not _PHRED.fullmatch(quality):
+        reason = "quality line holds characters outside '!'..'~' (Phred+33)"
+    return True, BadRecord(reason, meta) if reason else (seq, meta)
+
+
+def _fastq_entries(source: str, handle: Any) -> Iterator[tuple[bool, Any]]:
+    from Bio.SeqIO.QualityIO import FastqGeneralIterator
+
+    lines = _Lines(handle)
+    feed = _FastqFeed(lines)
+    n_read = 0
+    while True:
+        try:
+            for title, seq, quality in FastqGeneralIterator(feed):
+                n_read += 1
+                yield _fastq_record(source, feed.record_lines()[0][0], title, seq, quality)
+            break
+        except ValueError as e:
+            failed = feed.taken
+            kept = None
+            if len(failed) > 4 and _starts_record(failed[:4]):  # a whole record, then lines that are none
+                try:
+                    (kept,) = FastqGeneralIterator(io.StringIO("".join(line for _, line in failed[:4])))
+                except ValueError:
+                    pass
+            if kept is not None:
+                n_read += 1
+                yield _fastq_record(source, failed[0][0], *kept)
+                bad = failed[4]
+                what = "not part of a FASTQ record (an '@' header, sequence, '+' and quality lines)"
+                what += f" ({bad_text_reason(bad[1])})" if bad_text_reason(bad[1]) else ""
+            else:
+                bad = failed[0]
+                what = f"FASTQ record cannot be parsed ({type(e).__name__}: {e})"
+            if lines.cut is not None and feed.ended:
+                what = lines.cut
+            resumed = feed.skip_to_next_record(5 if kept is not None else 1)
+            meta = {"source": source, "line": bad[0]}
+            if resumed is None:
+                yield False, BadRecord(f"{what}; reading stopped here, the {n_read} record(s) before it were kept", meta)
+                return
+            skipped = f"line {bad[0]}" if resumed == bad[0] + 1 else f"lines {bad[0]}-{resumed - 1}"
+            yield False, BadRecord(f"{what}; {skipped} skipped, reading resumed at the next record (line {resumed})",
+                                   meta)
+    if lines.cut is not None:
+        yield False, BadRecord(lines.cut, {"source": source, "line": lines.n + 1})
+
+
+def _genbank_entries(source: str, handle: Any) -> Iterator[tuple[bool, Any]]:
+    """Each LOCUS .. // record parsed on its own; non-blank text between records is a bad record."""
+    lines = _Lines(handle)
+    record: list[str] | None = None
+    start = junk = 0
+    junk_reason: str | None = None
+    for line in lines:
+        if line.startswith("LOCUS"):
+            if junk:
+                yield False, _between_records(source, junk, junk_reason)
+                junk = 0
+            if record is not None:  # no '//' before the next LOCUS: Biopython says what is missing
+                yield _genbank_record(source, start, record)
+            record, start = [line], lines.n
+        elif record is not None:
+            record.append(line)
+            if line.startswith("//"):
+                yield _genbank_record(source, start, record)
+                record = None
+        elif start and line.strip() and line.rstrip() != "//" and not junk:  # after a record, and not a blank line
+            junk, junk_reason = lines.n, bad_text_reason(line)
+    if junk:
+        yield False, _between_records(source, junk, junk_reason)
+    if record is not None:
+        yield (False, BadRecord(lines.cut, {"source": source, "line": start})) if lines.cut else \
+            _genbank_record(source, start, record)
+    elif lines.cut is not None:
+        yield False, BadRecord(lines.cut, {"source": source, "line": lines.n + 1})
+
+
+def _between_records(source: str, line: int, reason: str | None) -> BadRecord:
+    return BadRecord("text between GenBank records (after a '//' line, before the next LOCUS line)"
+                     + (f": {reason}" if reason else ""), {"source": source, "line": line})
+
+
+def _genbank_record(source: str, line: int, record: list[str]) -> tuple[bool, Any]:
     from Bio import BiopythonParserWarning, SeqIO
     from Bio.Seq import UndefinedSequenceError
 
-    source, name = str(path), _NAMES[fmt]
+    text = "".join(record)
+    meta: dict[str, Any] = {"source": source, "line": line}
+    reason = _text_problem(text)
+    if reason:
+        return True, BadRecord(reason, meta)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", BiopythonParserWarning)
+        try:
+            rec = SeqIO.read(io.StringIO(text.replace("\r\n", "\n") if "\r" in text else text), "genbank")
+        except Exception as e:  # Biopython's scanner raises ValueError, and others on some damage: the record's problem
+            first = (str(e).strip().splitlines() or [""])[0]
+            return False, BadRecord(f"GenBank record cannot be parsed ({type(e).__name__}: {first})", meta)
+    meta.update(id=rec.id, description=rec.description)
+    truncated = [str(w.message) for w in caught if str(w.message).startswith(_TRUNCATED)]
+    for w in caught:  # other parser warnings (odd feature locations...) pass through
+        if not str(w.message).startswith(_TRUNCATED):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if truncated:
+        return True, BadRecord(f"truncated GenBank record: {'; '.join(truncated)}", meta)
     try:
-        handle = open_text(path)
-    except OSError as e:
-        raise ReaderError(f"{path}: cannot be opened: {e}") from e
-    counter = LineCounter(handle, _HEADER.get(fmt))
-    n_read = 0
-    next_header = 1  # FASTQ: the parser has read the next record's header when it yields a record
-
-    def parse() -> Iterator[Any]:  # a generator, so that errors in SeqIO.parse's set-up land below
-        yield from SeqIO.parse(counter, fmt)
-
-    with handle:
-        records = parse()
-        while True:
-            try:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always", BiopythonParserWarning)
-                    rec = next(records)
-            except StopIteration:
-                break
-            except (ValueError, EOFError, OSError, zlib.error, AssertionError) as e:
-                line = counter.pop_header() if fmt in _HEADER else next_header
-                parsed_line = isinstance(e, ValueError) and not isinstance(e, UnicodeDecodeError)
-                problem = _stopped(path, name, line, counter.n if parsed_line else counter.n + 1, e, n_read)
-                if isinstance(problem, ReaderError):
-                    raise problem from e
-                yield problem
-                return
-            line = counter.pop_header() if fmt in _HEADER else next_header
-            next_header = counter.n
-            n_read += 1
-            meta: dict[str, Any] = {"source": source, "line": line, "id": rec.id, "description": rec.description}
-            truncated = [str(w.message) for w in caught if str(w.message).startswith(_TRUNCATED)]
-            for w in caught:  # other parser warnings (odd feature locations...) pass through
-                if not str(w.message).startswith(_TRUNCATED):
-                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-            if truncated:
-                yield BadRecord(f"truncated {name} record: {'; '.join(truncated)}", meta)
-                continue
-            try:
-                seq = str(rec.seq)
-            except UndefinedSequenceError:
-                yield BadRecord("GenBank record has no sequence (only features or a CONTIG line)", meta)
-                continue
-            yield from records_of(seq, None, meta, window, stride)
-    if n_read == 0:
-        raise ReaderError(f"{path}: no {name} records found. Is it empty, or in another format? "
-                          f"{name} files end in {', '.join(SEQIO_SUFFIXES[fmt])} (optionally .gz).")
+        return True, (str(rec.seq), meta)
+    except UndefinedSequenceError:
+        return True, BadRecord("GenBank record has no sequence (only features or a CONTIG line)", meta)
 
 
 def read_fasta(path: Path, window: int | None = None, stride: int | None = None) -> Iterator[Record | BadRecord]:
     """FASTA (.fa .fasta .fna .fas, plain or gzip): one record per `>` entry, or its windows."""
-    return _read_seqio(Path(path), "fasta", *check_window(window, stride))
+    return _read_records(Path(path), "fasta", *check_window(window, stride), _fasta_entries)
 
 
 def read_fastq(path: Path, window: int | None = None, stride: int | None = None) -> Iterator[Record | BadRecord]:
     """FASTQ (.fq .fastq, plain or gzip); qualities are not kept."""
-    return _read_seqio(Path(path), "fastq", *check_window(window, stride))
+    return _read_records(Path(path), "fastq", *check_window(window, stride), _fastq_entries)
 
 
 def read_genbank(path: Path, window: int | None = None, stride: int | None = None) -> Iterator[Record | BadRecord]:
     """GenBank flat files (.gb .gbk .genbank, plain or gzip); features are not kept."""
-    return _read_seqio(Path(path), "genbank", *check_window(window, stride))
+    return _read_records(Path(path), "genbank", *check_window(window, stride), _genbank_entries)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -7,23 +7,9 @@ from polyseq_dna import EXAMPLES
 from polyseq_dna.tokenizers import BPETokenizer, KmerTokenizer, NucleotideTokenizer
 
 
-_STRICT_UTF8 = ("decodes the file strictly: one line of bytes that are not UTF-8 (a Latin-1 'é' in a header) "
-                "makes the whole file a ReaderError and every good record is lost; it should be one BadRecord "
-                "(polyseq.open_text + bad_text_reason)")
-_FASTQ = ("read_fastq " + _STRICT_UTF8 + "; and a malformed FASTQ record loses every record after it: Biopython's "
-          "parser does not resynchronise at the next '@' header and one BadRecord stands for all of them")
-_GENBANK = ("read_genbank " + _STRICT_UTF8 + "; and a junk line between two records is skipped silently "
-            "(Biopython's scanner jumps to the next LOCUS line), with no BadRecord")
-
-
 class TestConformance(DomainChecks):
     domain = "dna"
     tokenizer_options = {"kmer": {"k": 3}, "bpe": {"vocab_size": 64, "min_frequency": 1}}
-    known_limitations = {
-        **{f"test_reader_mixed_records[{s}]": "read_fasta " + _STRICT_UTF8 for s in (".fa", ".fas", ".fasta", ".fna")},
-        **{f"test_reader_mixed_records[{s}]": _FASTQ for s in (".fq", ".fastq")},
-        **{f"test_reader_mixed_records[{s}]": _GENBANK for s in (".gb", ".gbk", ".genbank")},
-    }
 
     @pytest.fixture
     def invalid_sample(self):

@@ -165,6 +165,77 @@ def test_a_file_of_another_format_is_an_error_naming_it(dna, tmp_path, text):
         list(dna.read(path))
 
 
+# ---- one bad record spoils nothing else (regressions: a strict decode lost the file, Biopython stopped) -------
+
+
+@pytest.mark.parametrize("name", ["latin1.fa", "latin1.fa.gz"])
+def test_fasta_bytes_that_are_not_utf8_spoil_only_their_record(dna, tmp_path, name):
+    path = tmp_path / name
+    data = b">a\nACGT\n>b caf\xe9\nACGT\n>c\nGGCC\n"
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    records, report = read(dna, path)
+    assert [(r.meta["id"], r.meta["line"]) for r in records] == [("a", 1), ("c", 5)]
+    assert [(b.meta["line"], b.reason) for b in report.bad] == [(3, "not valid UTF-8 text")]
+
+
+def test_fasta_text_before_the_first_header_is_one_bad_record(dna, tmp_path):
+    path = tmp_path / "notes.fa"
+    path.write_text("\nmade by hand\n>a\nAC\tGT\n")
+    records, report = read(dna, path)
+    assert [r.sample for r in records] == ["ACGT"]  # tabs in a sequence line go, as Biopython's FASTA parser does
+    assert [(b.meta["line"], b.reason) for b in report.bad] == [(2, "text before the first '>' header line")]
+
+
+FASTQ_MIXED = (b"@r1\nACGT\n+\nIIII\n"
+               b"@r2 caf\xe9\nACGT\n+\nIIII\n"  # 5: not UTF-8
+               b"@r3\nACGTAC\n+\nII\n"  # 9: quality too short, Biopython reads on into r4
+               b"@r4\nAC\n+\nII\n"  # 13
+               b"}{ junk }{\n\xff\n"  # 17-18: no record
+               b"@r5\nA\n+\n@\n"  # 19: a quality line may start with '@'
+               b"@r6\nAC\n+\nI\x7f\n"  # 23: DEL is no Phred+33 quality
+               b"@r7\nGG\n+\nII\n")  # 27
+
+
+def test_fastq_reports_each_malformed_record_and_resumes_at_the_next(dna, tmp_path):
+    path = tmp_path / "mixed.fq"
+    path.write_bytes(FASTQ_MIXED)
+    records, report = read(dna, path)
+    assert [(r.meta["id"], r.meta["line"]) for r in records] == [("r1", 1), ("r4", 13), ("r5", 19), ("r7", 27)]
+    bad = [(b.meta["line"], b.reason) for b in report.bad]
+    assert bad[0] == (5, "not valid UTF-8 text")
+    assert bad[1][0] == 9 and "Lengths of sequence and quality" in bad[1][1]
+    assert "lines 9-12 skipped, reading resumed at the next record (line 13)" in bad[1][1]
+    assert bad[2][0] == 17 and bad[2][1].startswith("not part of a FASTQ record")  # r4 before it is kept
+    assert "lines 17-18 skipped" in bad[2][1]
+    assert bad[3] == (23, "quality line holds characters outside '!'..'~' (Phred+33)")
+    assert len(bad) == 4
+
+
+def test_fastq_starting_with_junk_reads_the_records_after_it(dna, tmp_path):
+    path = tmp_path / "junk.fastq"
+    path.write_text("not fastq\n@r1\nACGT\n+\nIIII\n")
+    records, report = read(dna, path)
+    assert [r.meta["line"] for r in records] == [2]
+    assert report.bad[0].meta["line"] == 1 and "should start with '@'" in report.bad[0].reason
+
+
+def test_genbank_junk_bad_bytes_and_an_unparsable_record_are_each_one_bad_record(dna, tmp_path):
+    files = dna.part("example_files")(tmp_path)
+    text = next(p for p in files if p.name == "example.gb").read_bytes()
+    one, two, three = (r + b"//\n" for r in text.split(b"//\n")[:3])
+    path = tmp_path / "mixed.gbk"
+    path.write_bytes(b"NCBI release header\n\n" + one + b"stray line\nanother\n\n"  # preamble skipped, junk at 16
+                     + two.replace(b"example sequence 2.", b"caf\xe9 2.")  # 19
+                     + three.replace(b"28 bp", b"zz bp")  # 32: Biopython cannot parse the LOCUS line
+                     + one)  # 44
+    records, report = read(dna, path)
+    assert [(r.meta["id"], r.meta["line"]) for r in records] == [("EX000001.1", 3), ("EX000001.1", 44)]
+    bad = [(b.meta["line"], b.reason) for b in report.bad]
+    assert bad[0] == (16, "text between GenBank records (after a '//' line, before the next LOCUS line)")
+    assert bad[1] == (19, "not valid UTF-8 text")
+    assert bad[2][0] == 32 and bad[2][1].startswith("GenBank record cannot be parsed (ValueError")
+
+
 # ---- CSV / TSV ---------------------------------------------------------------------------------------
 
 
