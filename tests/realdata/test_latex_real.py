@@ -18,7 +18,9 @@ def im2latex(data_mirror):
     report = ReadReport()
     records = list(polyseq.get_domain("latex").read(data_mirror / "latex/im2latex_validate/formulas.lst",
                                                      report=report))
-    assert report.n_bad == 0
+    # 11 formulas end in a lone backslash (a cut `\\` or `\,`): the validator rejects them, and the
+    # reader reports each with its line instead of training on it
+    assert report.n_bad == 11 and set(report.reasons()) == {"a lone backslash ends the formula"}
     return [r.sample for r in records]
 
 
@@ -32,7 +34,7 @@ def math500(data_mirror):
 
 
 def test_im2latex_every_formula_round_trips_to_the_same_tex_tokens(im2latex):
-    assert len(im2latex) == 8308
+    assert len(im2latex) == 8308 - 11
     tok = polyseq.get_domain("latex").make_tokenizer()
     tok.train(im2latex)
     decoded = tok.decode_batch(tok.encode_batch(im2latex))
