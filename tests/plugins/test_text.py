@@ -239,7 +239,7 @@ def test_char_round_trips_any_unicode_text_it_was_trained_on(texts):
 @settings(max_examples=50, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1))
 def test_char_maps_unseen_characters_to_unk_not_to_others(text):
-    tok = polyseq.get_domain("text").make_tokenizer("char", chars=["a"])
+    tok = polyseq.get_domain("text").make_tokenizer("char", chars=["a"], fallback="unk")  # default: UTF-8 bytes
     ids = tok.encode(text)
     assert len(ids) == len(text)
     assert all(i == UNK_ID or c == "a" for i, c in zip(ids, text))
