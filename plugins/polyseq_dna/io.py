@@ -380,7 +380,8 @@ def _fastq_entries(source: str, handle: Any) -> Iterator[tuple[bool, Any]]:
             resumed = feed.skip_to_next_record(5 if kept is not None else 1)
             meta = {"source": source, "line": bad[0]}
             if resumed is None:
-                yield False, BadRecord(f"{what}; reading stopped here, the {n_read} record(s) before it were kept", meta)
+                yield False, BadRecord(f"{what}; reading stopped here, the {n_read} record(s) before it were kept",
+                                       meta)
                 return
             skipped = f"line {bad[0]}" if resumed == bad[0] + 1 else f"lines {bad[0]}-{resumed - 1}"
             yield False, BadRecord(f"{what}; {skipped} skipped, reading resumed at the next record (line {resumed})",
