@@ -17,7 +17,8 @@ TINY = ["--model.d_model=32", "--model.n_layers=1", "--model.n_heads=2", "--mode
         "--data.batch_size=16", "--data.max_length=40", "--trainer.enable_progress_bar=false",
         "--trainer.enable_model_summary=false"]
 PAIRS = ["--data.domain=dna", "--data.task=seq2seq", "--data.target=protein", "--data.target_domain=text",
-         "--data.target_tokenizer=char", "--data.reader_options={column: dna}"]
+         "--data.target_tokenizer=char", "--data.target_tokenizer_options={fallback: unk}",  # 20 residues: a closed set
+         "--data.reader_options={column: dna}"]
 
 
 def fit_pairs(tmp_path, train, *extra, root="run"):
