@@ -69,8 +69,8 @@ def test_teacher_forced_exact_match_is_greedy_decodings(pairs_csv, tmp_path):
     ckpt, _ = fit_pairs(tmp_path, pairs_csv, "--model.lr=3e-3", "--trainer.max_steps=40")
     model = load_model(str(ckpt))
     data = SequenceDataModule(domain="dna", train=str(pairs_csv), task="seq2seq", target="protein",
-                              target_domain="text", target_tokenizer="char", reader_options={"column": "dna"},
-                              max_length=40, batch_size=16)
+                              target_domain="text", target_tokenizer="char", target_tokenizer_options={"fallback": "unk"},
+                              reader_options={"column": "dna"}, max_length=40, batch_size=16)
     data.setup()
     batch = next(iter(data.val_dataloader()))
     metrics = model.stage_metrics("val")
