@@ -197,7 +197,8 @@ ECOLI_PROTEIN = DatasetEntry(
     splits=_SPLITS,
     tasks=(
         TaskSpec("seq2seq", target="protein", reader_options={"column": "dna", "target": "protein"},
-                 data_options={"target_domain": "text", "target_tokenizer": "char"},
+                 data_options={"target_domain": "text", "target_tokenizer": "char",
+                               "target_tokenizer_options": {"fallback": "unk"}},  # residues: a closed set
                  description="46,462 pairs (37,022 / 4,759 / 4,681) from 4,295 CDS, split by gene (3,428 / 429 / "
                              "428; genes with an identical protein together); 90 nt -> 30 aa, a gene's last "
                              "fragment shorter, '*' for the stop codon; 17 /pseudo CDS and 3 selenoproteins "
