@@ -22,7 +22,8 @@ def add_parser(sub: Any) -> None:
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     info = actions.add_parser("info", help="everything about one dataset: files, URLs, checksums, tasks, licence")
     info.add_argument("name")
-    info.add_argument("--json", action="store_true", help="machine-readable output")
+    # SUPPRESS: `datasets --json info NAME` keeps the --json given before the action
+    info.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
     info.set_defaults(run=run_info)
     get = actions.add_parser("fetch", help="download (or copy from the mirror, or generate) one dataset")
     get.add_argument("name")
@@ -98,7 +99,7 @@ def describe(entry: DatasetEntry) -> dict[str, Any]:
 
 def run_info(args: argparse.Namespace) -> int:
     info = describe(get_dataset(args.name))
-    if args.json:
+    if getattr(args, "json", False):
         print(json.dumps(info, indent=2))
         return 0
     out = sys.stdout.write

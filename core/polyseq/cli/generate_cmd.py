@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.num_samples < 1 or args.batch_size < 1 or args.beam_size < 1:
         raise ConfigError("-n, --batch-size and --beam-size must be >= 1")
+    if not math.isfinite(args.temperature) or args.temperature < 0:
+        raise ConfigError(f"--temperature must be a finite number >= 0 (0: greedy), got {args.temperature}")
     cfg = SamplingConfig(args.max_new_tokens, args.temperature, args.top_k, args.top_p, args.repetition_penalty,
                          args.seed, args.min_new_tokens)
     trainer = make_trainer(args)
@@ -65,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
     quiet = not inference.is_main_process()
     inputs = ([r.sample for r in read_input(domain, args.input, "generate", args, quiet=quiet)] if args.input is not None
               else [prompt_of(args, domain)] * args.num_samples)
+    if args.prompt is not None:
+        check_prompt(args.prompt, inputs[0], loaded.tokenizer)
 
     def step(model: Any, chunk: list[Any], start: int) -> list[Any]:
         options = {"sampling": SamplingConfig(**{**cfg.__dict__, "seed": cfg.seed + start}), "beam_size": args.beam_size}
@@ -97,6 +102,20 @@ def prompt_of(args: argparse.Namespace, domain: Any) -> Any:
             raise ConfigError(f"{args.prompt_file}: no usable record to prompt with")
         return first.sample
     return None
+
+
+def check_prompt(text: str, sample: Any, tokenizer: Any) -> None:
+    """A --prompt with symbols the tokenizer maps to <unk> is an error naming them (the model
+    would continue a prompt it never saw)."""
+    from polyseq.data.unknown import unknown_symbols
+    from polyseq.tokenizers.base import UNK_ID
+
+    ids = list(tokenizer.encode(sample))
+    if UNK_ID in ids:
+        symbols = unknown_symbols(tokenizer, [sample], [ids], limit=10)
+        shown = ", ".join(repr(c) for c in symbols) if symbols else "some of its symbols"
+        raise ConfigError(f"--prompt {text!r}: {shown} not in the checkpoint's vocabulary (they would become <unk>); "
+                          "remove them or train on data that has them")
 
 
 def sample_metrics(domain: Any, samples: list[Any], reference_path: Path | None) -> dict[str, float]:

@@ -31,7 +31,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--file", type=Path, help="read samples from this file with the domain's reader")
     add_option_arguments(p, "reader", "; with --dataset, added to the dataset's own reader options")
     p.add_argument("--dataset", help="read the train files of this catalog dataset instead (see `polyseq datasets`)")
-    p.add_argument("--limit", type=int, default=None, help="stop after this many records")
+    p.add_argument("--limit", type=int, default=None, help="stop after this many records (>= 1)")
+    p.add_argument("--max-record-bytes", type=int, default=None,
+                   help="a longer record is a bad record (default: $POLYSEQ_MAX_RECORD_BYTES, else 10 MB; 0: no limit)")
     p.add_argument("--json", action="store_true", help="one JSON object per record")
     p.add_argument("--check", action="store_true", help="verify decode(encode(x)); exit 1 on any mismatch")
     p.add_argument("--strict", action="store_true", help="a bad record in --file is an error, not a skip")
@@ -44,6 +46,8 @@ def load_records(args: argparse.Namespace, domain: Any) -> tuple[list[Record], R
     report = ReadReport()
     if sum(x is not None for x in (args.text, args.file, args.dataset)) != 1:
         raise ConfigError("give either TEXT, --file PATH or --dataset NAME (exactly one)")
+    if args.limit is not None and args.limit < 1:
+        raise ConfigError(f"--limit must be >= 1 (the number of records to show), got {args.limit}")
     if args.text is not None:
         if args.reader_option:
             raise ConfigError("-r/--data.reader_options apply to --file or --dataset, not to a TEXT argument")
@@ -58,7 +62,7 @@ def load_records(args: argparse.Namespace, domain: Any) -> tuple[list[Record], R
     options.update(options_from(args, "reader"))
     records = []
     for path in files:
-        for record in domain.read(path, strict=args.strict, report=report, **options):
+        for record in domain.read(path, strict=args.strict, report=report, max_bytes=args.max_record_bytes, **options):
             records.append(record)
             if args.limit is not None and len(records) >= args.limit:
                 return records, report
@@ -101,9 +105,10 @@ def run(args: argparse.Namespace) -> int:
     tokenizer = make_tokenizer(args, domain, [r.sample for r in records])
     if args.save_tokenizer:
         tokenizer.save(args.save_tokenizer)
-    mismatches, decoded = 0, []
+    mismatches, decoded, all_ids = 0, [], []
     for record in records:
         ids = tokenizer.encode(record.sample)
+        all_ids.append(ids)
         tokens = tokenizer.tokens(record.sample)  # typed display tokens where a tokenizer has them
         entry: dict[str, Any] = {"source": record.where, "n_tokens": len(ids), "tokens": tokens, "ids": ids}
         if args.check or args.decode_to:
@@ -119,6 +124,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"{entry['source']}  ({len(ids)} tokens){status}")
             print("  tokens: " + " ".join(tokens))
             print("  ids:    " + " ".join(map(str, ids)))
+    from polyseq.data.unknown import warn_unknown
+
+    warn_unknown(tokenizer, [r.sample for r in records], all_ids, f"{args.file or args.dataset or 'TEXT'}")
     if args.decode_to:
         written = domain.part("writer")(decoded, args.decode_to)
         print(f"decoded samples written to {', '.join(map(str, written))}", file=sys.stderr)

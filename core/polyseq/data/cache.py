@@ -4,14 +4,21 @@ A prepared dataset lives in `$POLYSEQ_CACHE/tokens/<fingerprint>/`; the fingerpr
 input files (path, size, modification time), the domain, reader options, split, tokenizer and its
 options, so any change prepares afresh and an unchanged run loads in about a second. A folder is
 written under a temporary name and renamed when complete: an interrupted run never leaves a
-cache that looks finished.
+cache that looks finished. The builder holds a lock on `<tmp>/.lock`, so the next run can tell a
+killed build's leftover folder (lock free) from one being written, and removes it (`clean_stale`).
+A cache folder that no longer loads (a truncated ids file) is rebuilt with a warning.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import logging
 import os
+import shutil
+import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +27,9 @@ from typing import Any
 import numpy as np
 
 from polyseq.data import cache_root, write_atomically  # noqa: F401  (re-exported)
+from polyseq.errors import ConfigError, PolyseqError
+
+log = logging.getLogger("polyseq.data")
 
 CACHE_FORMAT = 3  # 2: info.json records encode_seconds; MIDI samples count their bytes; 3: tasks, ragged targets
 
@@ -31,6 +41,77 @@ def file_signature(path: str | os.PathLike[str]) -> list[Any]:
         return [file_signature(p) for p in sorted(path.rglob("*")) if p.is_file()]
     st = path.stat()
     return [str(path), st.st_size, st.st_mtime_ns]
+
+
+class CorruptCache(PolyseqError):
+    """A cache folder whose files do not agree with each other (a truncated ids file)."""
+
+
+#: a temporary folder with no lock file (written before locks, or killed before taking it) is
+#: taken for a leftover once it is this old
+STALE_UNLOCKED_SECONDS = 3600
+
+
+def writable_root(kind: str = "tokens") -> Path:
+    """`cache_root()/kind`, created; an unwritable cache is a one-line error naming POLYSEQ_CACHE."""
+    folder = cache_root() / kind
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as e:
+        raise ConfigError(
+            f"the token cache {folder} cannot be written ({type(e).__name__}: {e.strerror or e}). Set POLYSEQ_CACHE "
+            "to a writable folder (default: $XDG_CACHE_HOME/polyseq or ~/.cache/polyseq)") from None
+    return folder
+
+
+def build(final: Path, fill: Any) -> None:
+    """Create folder `final` by `fill(tmp)` in a locked temporary folder, then rename it; a
+    concurrent writer's result wins."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.tmp"))
+    lock = os.open(tmp / ".lock", os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        fill(tmp)
+        (tmp / ".lock").unlink()
+        try:
+            os.replace(tmp, final)
+        except OSError:  # another process finished first; its copy is identical
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        os.close(lock)
+
+
+def clean_stale(parent: Path) -> list[Path]:
+    """Remove the temporary folders of builds that were killed: their lock is free (or, without a
+    lock file, they are older than STALE_UNLOCKED_SECONDS). Returns the folders removed."""
+    removed = []
+    for tmp in parent.glob(".*.tmp*"):
+        if not tmp.is_dir():
+            continue
+        lock_path = tmp / ".lock"
+        try:
+            if lock_path.exists():
+                fd = os.open(lock_path, os.O_RDWR)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a build in progress
+                finally:
+                    os.close(fd)
+            elif time.time() - tmp.stat().st_mtime < STALE_UNLOCKED_SECONDS:
+                continue
+        except FileNotFoundError:  # finished or removed meanwhile
+            continue
+        shutil.rmtree(tmp, ignore_errors=True)
+        removed.append(tmp)
+    if removed:
+        log.info("removed %d leftover folder(s) of interrupted cache builds in %s", len(removed), parent)
+    return removed
 
 
 def fingerprint(parts: dict[str, Any]) -> str:
@@ -90,11 +171,15 @@ class TokenArrays:
     @classmethod
     def load(cls, folder: Path, split: str) -> TokenArrays:
         ids_path = folder / f"{split}.ids.int32"
-        ids = np.memmap(ids_path, dtype=np.int32, mode="r") if ids_path.stat().st_size else np.empty(0, np.int32)
+        offsets = np.load(folder / f"{split}.offsets.npy", allow_pickle=False)
+        size = ids_path.stat().st_size
+        if len(offsets) == 0 or size != 4 * int(offsets[-1]):
+            expected = 4 * int(offsets[-1]) if len(offsets) else "?"
+            raise CorruptCache(f"{ids_path}: {size} bytes, the offsets say {expected}")
+        ids = np.memmap(ids_path, dtype=np.int32, mode="r") if size else np.empty(0, np.int32)
         targets_path = folder / f"{split}.targets.npy"
         targets = np.load(targets_path, allow_pickle=False) if targets_path.exists() else None
         info = json.loads((folder / f"{split}.json").read_text())
-        offsets = np.load(folder / f"{split}.offsets.npy", allow_pickle=False)
         ragged = None
         if (folder / f"{split}.target_offsets.npy").exists():
             ragged = Ragged(np.fromfile(folder / f"{split}.target_ids.int32", dtype=np.int32),

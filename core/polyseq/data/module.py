@@ -12,6 +12,7 @@ import inspect
 import json
 import logging
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ def expand(paths: str | list[str] | None, key: str) -> list[Path]:
         matches = sorted(glob.glob(os.path.expanduser(p))) if glob.has_magic(p) else [os.path.expanduser(p)]
         if not matches:
             raise ReaderError(f"{key}={p!r}: the pattern matches no file")
+        if not os.path.exists(matches[0]):
+            raise ReaderError(f"{key}={p}: no such file or directory")
         out += [Path(m) for m in matches]
     return out
 
@@ -74,6 +77,7 @@ class SequenceDataModule(pl.LightningDataModule):
         target_tokenizer: str | None = None,
         target_tokenizer_options: dict[str, Any] | None = None,
         target_vocab_size: int | None = None,
+        max_record_bytes: int | None = None,
     ):
         """
         Args:
@@ -98,6 +102,8 @@ class SequenceDataModule(pl.LightningDataModule):
                 reader options for `task` are the defaults.
             target_domain, target_tokenizer, target_tokenizer_options, target_vocab_size: the domain
                 and tokenizer of seq2seq targets (default: the source's domain and its default tokenizer).
+            max_record_bytes: a longer record is a bad record (default: $POLYSEQ_MAX_RECORD_BYTES,
+                else 10 MB; 0: no limit) - one huge record costs many times its size to tokenize.
         """
         super().__init__()
         problems = []
@@ -124,6 +130,10 @@ class SequenceDataModule(pl.LightningDataModule):
             problems.append(f"--data.batch_size must be >= 1, got {batch_size}")
         if not 0 < mlm_probability < 1:
             problems.append(f"--data.mlm_probability must be in (0, 1), got {mlm_probability}")
+        if max_record_bytes is not None and max_record_bytes < 0:
+            problems.append(f"--data.max_record_bytes must be >= 0 (0: no limit), got {max_record_bytes}")
+        if vocab_size is not None and vocab_size < 1:
+            problems.append(f"--data.vocab_size must be >= 1, got {vocab_size}")
         from polyseq.errors import UnknownNameError
         from polyseq.tasks import get_task
 
@@ -145,6 +155,8 @@ class SequenceDataModule(pl.LightningDataModule):
         if augment and not self.task.augmentable:
             problems.append(f"--data.augment: the {task!r} task trains on the cached ids as they are and takes "
                             "no augmentation; drop --data.augment")
+        elif augment:
+            problems += _unknown_augmentations(domain, augment)
         if problems:
             raise ConfigError(problems)
         self.domain_name = domain
@@ -195,17 +207,30 @@ class SequenceDataModule(pl.LightningDataModule):
         files = self._files()
         if not files["train"]:
             raise ConfigError("--data.train is required: a file, a list of files or a glob pattern")
-        folder = cache.cache_root() / "tokens" / self._fingerprint(files)
+        root = cache.writable_root("tokens")
+        cache.clean_stale(root)
+        folder = root / self._fingerprint(files)
+        if (folder / "info.json").exists():
+            try:
+                info, self.arrays = self._load(folder)
+                log.info("token ids loaded from cache %s", folder)
+                if info.get("unknown_warning"):
+                    log.warning(info["unknown_warning"])
+            except (cache.CorruptCache, OSError, ValueError, KeyError) as e:
+                log.warning("the token cache %s is damaged (%s): rebuilding it", folder, e)
+                shutil.rmtree(folder, ignore_errors=True)
         if not (folder / "info.json").exists():
-            cache.write_atomically(folder, lambda tmp: self._build(files, tmp))
-        else:
-            log.info("token ids loaded from cache %s", folder)
-        info = json.loads((folder / "info.json").read_text())
+            cache.build(folder, lambda tmp: self._build(files, tmp))
+            info, self.arrays = self._load(folder)
         self.tokenizer = tokenizer_from_dict(info["tokenizer"], source=str(folder / "info.json"))
-        self.arrays = {s: cache.TokenArrays.load(folder, s) for s in info["splits"]}
         self.cache_folder = folder
         self._prepared = info
         return info
+
+    @staticmethod
+    def _load(folder: Path) -> tuple[dict[str, Any], dict[str, cache.TokenArrays]]:
+        info = json.loads((folder / "info.json").read_text())
+        return info, {s: cache.TokenArrays.load(folder, s) for s in info["splits"]}
 
     def read_split_records(self, files: dict[str, list[Path]] | None = None) -> dict[str, list[Record]]:
         files = files or self._files()
@@ -215,10 +240,19 @@ class SequenceDataModule(pl.LightningDataModule):
         records: dict[str, list[Record]] = {}
         for split, paths in files.items():
             report = ReadReport()
-            records[split] = [r for p in paths for r in self.domain.read(p, strict=self.strict, report=report, **options)]
+            records[split] = []
+            for p in paths:
+                before = len(records[split])
+                records[split] += self.domain.read(p, strict=self.strict, report=report,
+                                                   max_bytes=self.hparams.get("max_record_bytes"), **options)
+                if len(records[split]) == before and len(paths) > 1:
+                    log.warning("%s: no records", p)
             if paths:
                 message = f"{split}: {report.summary()}"
                 (log.warning if report.n_bad else log.info)(message)
+            if paths and not records[split]:
+                bad = f" ({report.summary()})" if report.n_bad else ""
+                raise ReaderError(f"{', '.join(map(str, paths))}: no records{bad}")
         if not files["val"]:
             parts = self._split(records["train"])
             train = records["train"]
@@ -246,7 +280,13 @@ class SequenceDataModule(pl.LightningDataModule):
 
             return load_tokenizer(hp["tokenizer_file"])
         tok = self.domain.make_tokenizer(hp["tokenizer"], **(hp["tokenizer_options"] or {}))
-        if getattr(tok, "trainable", False) and not getattr(tok, "is_trained", True):
+        learns = getattr(tok, "trainable", False) and not getattr(tok, "is_trained", True)
+        if hp["vocab_size"] and not (learns and _accepts_vocab_size(tok)):
+            raise ConfigError(
+                f"--data.vocab_size={hp['vocab_size']}: tokenizer {getattr(tok, 'type_name', hp['tokenizer'])!r} of domain "
+                f"{self.domain_name!r} does not learn a vocabulary (its size is {tok.vocab_size}); drop --data.vocab_size "
+                "or choose a learned tokenizer (`polyseq plugins` lists them)")
+        if learns:
             samples = [r.sample for r in train]
             tok.train(samples, vocab_size=hp["vocab_size"]) if hp["vocab_size"] else tok.train(samples)
         return tok
@@ -257,7 +297,7 @@ class SequenceDataModule(pl.LightningDataModule):
             raise ConfigError("the validation split is empty: give --data.val or a larger train set / val fraction")
         tok = self._make_tokenizer(records["train"])
         targets, target_info = self.task.prepare_targets(records, tok, self)
-        tokens_per_byte, encode_seconds = {}, {}
+        tokens_per_byte, encode_seconds, unknown = {}, {}, None
         for split, recs in records.items():
             samples = [r.sample for r in recs]
             # a tokenizer may offer a vectorised `encode_array` (numpy ids, no Python int per token)
@@ -269,11 +309,15 @@ class SequenceDataModule(pl.LightningDataModule):
             arrays = cache.TokenArrays.from_sequences(seqs, targets[split], [r.where for r in recs], n_bytes)
             arrays.save(folder, split)
             tokens_per_byte[split] = arrays.n_tokens / n_bytes if n_bytes else None
+            if split == "train":
+                from polyseq.data.unknown import warn_unknown
+
+                unknown = warn_unknown(tok, samples, seqs, f"--data.train ({self.domain_name}, tokenizer {getattr(tok, 'type_name', '?')})")
         info = {
             "domain": self.domain_name, "task": self.task.name, "splits": list(records),
             "tokenizer": tokenizer_to_dict(tok), "vocab_size": tok.vocab_size,
             "counts": {s: len(r) for s, r in records.items()}, "tokens_per_byte": tokens_per_byte,
-            "encode_seconds": encode_seconds, "target_info": target_info,
+            "encode_seconds": encode_seconds, "target_info": target_info, "unknown_warning": unknown,
         }
         (folder / "info.json").write_text(json.dumps(info))
 
@@ -372,3 +416,22 @@ def _cuda() -> bool:
     return torch.cuda.is_available()
 
 
+def _unknown_augmentations(domain: str, names: list[str]) -> list[str]:
+    """A problem per name that is not an augmentation of `domain`, listing the ones it has."""
+    from polyseq import get_domain
+    from polyseq.errors import UnknownNameError
+
+    try:
+        available = get_domain(domain).augmentations
+    except UnknownNameError as e:
+        return [str(e)]
+    known = ", ".join(available) or "(none)"
+    return [f"--data.augment: domain {domain!r} has no augmentation {n!r}. Available: {known}"
+            for n in names if n not in available]
+
+
+def _accepts_vocab_size(tok: Any) -> bool:
+    try:
+        return "vocab_size" in inspect.signature(tok.train).parameters
+    except (TypeError, ValueError):
+        return True
