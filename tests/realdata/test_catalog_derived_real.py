@@ -113,7 +113,8 @@ def test_ecoli_cds_protein(catalog, annotation):
         whole = "".join(pieces)
         assert whole.endswith("*") and whole[1:-1] == translations[cds][1:]  # the first residue: the start codon
     spec = get_dataset("ecoli_cds_protein").task("seq2seq")
-    assert spec.data_options == {"target_domain": "text", "target_tokenizer": "char"}
+    assert spec.data_options == {"target_domain": "text", "target_tokenizer": "char",
+                                 "target_tokenizer_options": {"fallback": "unk"}}
     val = split_files("ecoli_cds_protein", "seq2seq", progress=False)["val"][0]
     records, report = read("dna", val, **spec.reader_options)
     assert report.n_bad == 0 and [r.target for r in records] == [r["protein"] for r in by_split["val"]]
