@@ -70,12 +70,14 @@ class Loaded:
     domain: Any
 
 
-def open_checkpoint(path: str | Path) -> Loaded:
-    """A checkpoint or export folder -> the model in eval mode, its tokenizer and its domain."""
-    from polyseq import get_domain
-    from polyseq.training.module import load_model
+def open_checkpoint(path: str | Path, flag: str = "--ckpt") -> Loaded:
+    """A checkpoint or export folder -> the model in eval mode, its tokenizer and its domain.
 
-    model = load_model(str(path))
+    Read with `load_checked`: local files only, CRCs checked, `weights_only=True`; errors name `flag`."""
+    from polyseq import get_domain
+    from polyseq.training.pretrained import load_checked
+
+    model = load_checked(str(path), flag)
     return Loaded(model, model.info, model.tokenizer(), get_domain(model.info.domain))
 
 

@@ -21,7 +21,7 @@ def add_parser(sub: Any) -> None:
         help="predict per record (a class, values, per-position labels or a target sequence) with a trained checkpoint",
         description="Needs only the checkpoint: it carries the tokenizer, labels, scaler and domain.",
     )
-    p.add_argument("--ckpt", required=True, type=Path, help="a checkpoint written by `polyseq fit`")
+    p.add_argument("--ckpt", required=True, help="a checkpoint written by `polyseq fit`, or a `polyseq export` folder")
     p.add_argument("--input", required=True, type=Path, help="records to predict, read with the domain's reader")
     p.add_argument("--out", required=True, type=Path, help="CSV to write (id, then the task's columns: prediction, prob_<label>, pred_<target>...)")
     p.add_argument("--strict", action="store_true", help="a bad record is an error instead of a skip")

@@ -3,10 +3,17 @@
 File layout::
 
     {"format": "polyseq-tokenizer", "format_version": 1, "type": "dna.kmer",
-     "config": {...}, "sha256": "<hash of the canonical config>"}
+     "config": {...}, "sha256": "<hash of the canonical config>",
+     "domain": "dna", "complete": true}
 
 `type` finds the class through the plugin registry; the hash catches a file edited by hand or
 damaged in transit before a wrong vocabulary silently trains a model.
+
+`domain` names the domain the tokenizer was made for (written when the caller passes it to
+`save_tokenizer`; a domain tokenizer's `type` says it anyway, `<domain>.<name>`): `check_domain` refuses
+a SMILES tokenizer on DNA data. `complete` says the config holds every option of the class: such a
+file missing one is refused instead of taking a default. Files written before lack both keys (and
+may lack options added since): they load as they always did.
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ def config_digest(config: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def tokenizer_to_dict(tokenizer: Any) -> dict[str, Any]:
+def tokenizer_to_dict(tokenizer: Any, domain: str | None = None) -> dict[str, Any]:
+    """The tokenizer's JSON form; `domain` records the domain it was made for (core tokenizers are cross-domain)."""
     if getattr(tokenizer, "trainable", False) and not getattr(tokenizer, "is_trained", True):
         raise PolyseqError(
             f"tokenizer {tokenizer.type_name!r} has not been trained; call train(samples) before saving it"
@@ -43,14 +51,36 @@ def tokenizer_to_dict(tokenizer: Any) -> dict[str, Any]:
         "type": tokenizer.type_name,
         "config": config,
         "sha256": config_digest(config),
+        **({"domain": domain} if domain else {}),
+        "complete": True,
     }
 
 
-def save_tokenizer(tokenizer: Any, path: str | os.PathLike[str]) -> None:
+def tokenizer_domain(data: Any) -> str | None:
+    """The domain a tokenizer JSON dict was made for: its `domain` key, else the `<domain>.` of its type."""
+    if not isinstance(data, dict):
+        return None
+    if data.get("domain"):
+        return str(data["domain"])
+    domain, dot, _ = str(data.get("type", "")).partition(".")
+    return domain if dot else None
+
+
+def check_domain(data: Any, domain: str, source: str) -> None:
+    """A TokenizerFormatError when the tokenizer of `data` was made for another domain than `domain`."""
+    made_for = tokenizer_domain(data)
+    if made_for is not None and made_for != domain:
+        raise TokenizerFormatError(
+            f"{source}: a tokenizer for domain {made_for!r} (type {data.get('type')!r}), but the data is domain "
+            f"{domain!r}: most tokens would be <unk>. Use a {domain} tokenizer, or --data.domain {made_for}"
+        )
+
+
+def save_tokenizer(tokenizer: Any, path: str | os.PathLike[str], domain: str | None = None) -> None:
     """Write the tokenizer's JSON atomically (a crash never leaves a half-written file)."""
     from polyseq.data import write_text_atomically
 
-    write_text_atomically(path, json.dumps(tokenizer_to_dict(tokenizer), ensure_ascii=False, indent=1))
+    write_text_atomically(path, json.dumps(tokenizer_to_dict(tokenizer, domain), ensure_ascii=False, indent=1))
 
 
 def tokenizer_from_dict(data: Any, source: str = "<dict>", registry: Any = None) -> Any:
@@ -85,13 +115,22 @@ def tokenizer_from_dict(data: Any, source: str = "<dict>", registry: Any = None)
     else:
         cls = registry.tokenizer_class(data["type"], where=f" (needed by {source})")
     try:
-        return cls.from_config(config)
+        tokenizer = cls.from_config(config)
     except PolyseqError as e:
         raise TokenizerFormatError(f"{source}: {e}") from e
     except (KeyError, TypeError, ValueError) as e:
         raise TokenizerFormatError(
             f"{source}: invalid config for tokenizer type {data['type']!r}: {type(e).__name__}: {e}"
         ) from e
+    if data.get("complete"):
+        missing = sorted(set(tokenizer.to_config()) - set(config))
+        if missing:
+            raise TokenizerFormatError(
+                f"{source}: option(s) {', '.join(missing)} missing from the config of tokenizer type {data['type']!r} "
+                "(a file this polyseq writes holds every option; a missing one is not replaced by a default). "
+                "Use the original file, or rebuild the tokenizer and save it again"
+            )
+    return tokenizer
 
 
 def load_tokenizer(path: str | os.PathLike[str], registry: Any = None) -> Any:

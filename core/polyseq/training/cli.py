@@ -26,6 +26,37 @@ class PolyseqCLI(LightningCLI):
         # fine-tuning reuses the pretrained tokenizer, never a new one
         parser.link_arguments("model.init_from", "data.tokenizer_from", apply_on="parse")
 
+    def parse_arguments(self, parser, args) -> None:  # type: ignore[no-untyped-def]
+        """Lightning's parsing, then `--ckpt_path` checked before Lightning opens it (see `safe_checkpoint`)."""
+        super().parse_arguments(parser, args)
+        subcommand = self.config.get("subcommand")
+        if subcommand:
+            safe_checkpoint(self.config[subcommand])
+            same_domain_tokenizer(self.config[subcommand])
+
+
+def safe_checkpoint(config) -> None:  # type: ignore[no-untyped-def]
+    """`--ckpt_path` is a local, intact polyseq checkpoint, unpickled with `weights_only=True`.
+
+    Lightning would download an http(s) `ckpt_path` and unpickle it with `weights_only=False` (its
+    `_load` defaults so for URLs): a URL is refused here, and `weights_only` is set to True so the
+    Trainer's own load (`_CheckpointConnector.resume_start` -> `pl_load`) can never run pickled code.
+    """
+    from polyseq.errors import ConfigError
+    from polyseq.training.pretrained import LIGHTNING_CKPT_NAMES, load_checked, refuse_remote
+
+    ckpt_path = config.get("ckpt_path")
+    if "weights_only" in config:
+        if config.get("weights_only") is False:
+            raise ConfigError("--weights_only=false is refused: polyseq checkpoints hold only tensors and plain "
+                              "values, and a checkpoint loaded with weights_only=false could run code. Drop the flag")
+        config["weights_only"] = True
+    if ckpt_path is None:
+        return
+    refuse_remote(ckpt_path, "--ckpt_path")
+    if str(ckpt_path) not in LIGHTNING_CKPT_NAMES:
+        load_checked(ckpt_path, "--ckpt_path")  # the weights must fit the hyper-parameters Lightning rebuilds from
+
 
 def default_checkpoint() -> ModelCheckpoint:
     return ModelCheckpoint(
@@ -68,3 +99,34 @@ def run(argv: Sequence[str]) -> int:
 
         print(run_summary(trainer, cli.model, cli.subcommand or "fit"), flush=True)
     return 0
+
+
+def same_domain_tokenizer(config) -> None:  # type: ignore[no-untyped-def]
+    """A tokenizer from `--data.tokenizer_file` or `--model.init_from` made for another domain than
+    `--data.domain` is refused, naming both (it would turn most of the data into <unk>)."""
+    from polyseq.tokenizers.serialization import check_domain
+
+    data, model = config.get("data"), config.get("model")
+    domain = data.get("domain") if data is not None else None
+    if not domain:
+        return
+    if data.get("tokenizer_file"):
+        import json
+
+        from polyseq.errors import TokenizerFormatError
+        from polyseq.tokenizers.serialization import load_tokenizer
+
+        try:
+            load_tokenizer(data["tokenizer_file"])  # every format problem first, in its own words
+        except TokenizerFormatError as e:
+            raise TokenizerFormatError(f"--data.tokenizer_file: {e}") from None
+        with open(data["tokenizer_file"], encoding="utf-8") as f:
+            check_domain(json.load(f), domain, f"--data.tokenizer_file {data['tokenizer_file']}")
+    init_from = model.get("init_from") if model is not None else None
+    if init_from:
+        from polyseq.training.pretrained import data_info_of
+
+        info = data_info_of(init_from, "--model.init_from")
+        tokenizer = dict(info.get("tokenizer") or {})
+        tokenizer.setdefault("domain", info.get("domain"))  # core tokenizers: the domain the model was trained on
+        check_domain(tokenizer, domain, f"--model.init_from {init_from}")
