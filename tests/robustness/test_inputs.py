@@ -67,19 +67,6 @@ def test_a_cache_that_cannot_be_written_is_one_line_naming_polyseq_cache(tmp_pat
     failed_cleanly(result, "POLYSEQ_CACHE", str(blocker))
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_a_read_only_cache_is_one_line_naming_polyseq_cache(tmp_path):
-    (tmp_path / "data.fa").write_text(DNA)
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o555)
-    try:
-        failed_cleanly(polyseq("fit", "--data.domain", "dna", "--data.train", "data.fa", *TINY, cwd=tmp_path,
-                               env={"POLYSEQ_CACHE": str(ro)}), "POLYSEQ_CACHE")
-    finally:
-        ro.chmod(0o755)
-
-
 def test_gzipped_text_is_read_like_other_domains(tmp_path):
     path = tmp_path / "poem.txt.gz"
     with gzip.open(path, "wt", encoding="utf-8") as f:
