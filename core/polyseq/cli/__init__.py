@@ -87,6 +87,12 @@ def _run_lightning(argv: list[str]) -> int:
     except PolyseqError as e:
         print(f"polyseq {argv[0]}: error: {e}", file=sys.stderr)
         return 2
+    except Exception as e:
+        # Lightning's own check of a Trainer flag (`--trainer.max_steps -5`): a user error, not a bug
+        if any(c.__name__ == "MisconfigurationException" for c in type(e).__mro__):
+            print(f"polyseq {argv[0]}: error: {e}", file=sys.stderr)
+            return 2
+        raise
 
 
 # ---- one option syntax -------------------------------------------------------------------------

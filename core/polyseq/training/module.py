@@ -70,6 +70,8 @@ class SequenceModel(pl.LightningModule):
             raise ConfigError("SequenceModel needs data_info: train it with a SequenceDataModule (polyseq fit links them)")
         if pooling not in POOLINGS:
             raise ConfigError(f"--model.pooling={pooling!r} is not one of {', '.join(POOLINGS)}")
+        _check_optimiser(lr=lr, weight_decay=weight_decay, warmup_steps=warmup_steps, min_lr_ratio=min_lr_ratio,
+                         backbone_lr_ratio=backbone_lr_ratio)
         from polyseq.tasks import get_task
 
         self.info = DataInfo.from_dict(data_info, source="--model.data_info")
@@ -207,3 +209,19 @@ def load_model(path: str, map_location: str = "cpu") -> SequenceModel:
     model.load_state_dict(ckpt["state_dict"])
     return model.eval()
 
+
+def _check_optimiser(**values: float) -> None:
+    """Each optimiser setting is a finite number in its range; a problem names its --model flag."""
+    import math
+
+    ranges = {"lr": (0.0, False), "weight_decay": (0.0, True), "warmup_steps": (0, True),
+              "min_lr_ratio": (0.0, True), "backbone_lr_ratio": (0.0, True)}
+    problems = []
+    for name, value in values.items():
+        low, inclusive = ranges[name]
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and (
+            value >= low if inclusive else value > low)
+        if not ok:
+            problems.append(f"--model.{name}={value!r} must be a finite number {'>=' if inclusive else '>'} {low}")
+    if problems:
+        raise ConfigError(problems)
