@@ -107,6 +107,7 @@ _LAZY: dict[str, str] = {
     "jsonl_reader": "polyseq.readers:jsonl_reader",
     "fasta_reader": "polyseq.readers:fasta_reader",
     "open_text": "polyseq.textio:open_text",
+    "too_long": "polyseq.domain:too_long",
     "bad_text_reason": "polyseq.textio:bad_text_reason",
     "UNDECODABLE": "polyseq.textio:UNDECODABLE",
     # plugins registered by hand (notebooks, tests)

@@ -55,6 +55,18 @@ def record_bytes(sample: Any, limit: int) -> int:
     return 0
 
 
+def too_long(sample: Any, limit: int | None = None) -> str | None:
+    """Why `sample` is over the record size limit (`limit`, else `$POLYSEQ_MAX_RECORD_BYTES`, else
+    the default), or None. Domain.read applies it to every record; a reader whose validation costs
+    many times the record (parsing a molecule) calls it first (`polyseq.too_long`)."""
+    limit = max_record_bytes() if limit is None else limit
+    size = record_bytes(sample, limit) if limit else 0
+    if size > limit:
+        return (f"record of {size:,} bytes is longer than the limit of {limit:,} bytes (split it, or "
+                "raise --data.max_record_bytes / $POLYSEQ_MAX_RECORD_BYTES; 0: no limit)")
+    return None
+
+
 def resolve(ref: Ref, what: str) -> Any:
     """Import a `"module:attr"` reference (or return the object itself); `what` names it in errors."""
     if not isinstance(ref, str):
@@ -247,11 +259,9 @@ class Domain:
         try:
             for item in items:
                 if limit and not isinstance(item, BadRecord):
-                    size = record_bytes(item.sample, limit)
-                    if size > limit:
-                        item = BadRecord(
-                            f"record of {size:,} bytes is longer than the limit of {limit:,} bytes (split it, or "
-                            "raise --data.max_record_bytes / $POLYSEQ_MAX_RECORD_BYTES; 0: no limit)", item.meta)
+                    reason = too_long(item.sample, limit)
+                    if reason:
+                        item = BadRecord(reason, item.meta)
                 if isinstance(item, BadRecord):
                     if strict:
                         raise BadRecordError(f"{item.where}: {item.reason} (strict mode: fix or remove this record)")

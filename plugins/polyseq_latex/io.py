@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from polyseq import BadRecord, Record, bad_text_reason, open_text
+from polyseq import BadRecord, Record, bad_text_reason, open_text, too_long
 from polyseq import read_jsonl as _read_jsonl
 
 #: a handful of real-looking valid formulas (Domain.examples; the example files hold them too)
@@ -136,7 +136,7 @@ def read_formulas(path: Path, *, validate: bool = True) -> Iterator[Record | Bad
             if n == 1:
                 formula = formula.removeprefix("\ufeff")
             meta = {"source": source, "line": n}
-            reason = bad_text_reason(formula) or ("empty line" if not formula.strip() else None)
+            reason = too_long(formula) or bad_text_reason(formula) or ("empty line" if not formula.strip() else None)
             if reason is None and validate:
                 reason = problem_of(formula, renderer=False)
             yield BadRecord(reason, meta) if reason else Record(formula, meta=meta)
