@@ -17,6 +17,8 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -252,17 +254,29 @@ def parse_text(text: str) -> str:
     return text.strip()
 
 
+#: what str.splitlines() breaks a line at
+_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
 def write_smi(samples: Iterable[str], path: str | os.PathLike[str]) -> list[Path]:
-    """One SMILES per line (generated molecules, valid or not: check them with `validate_smiles`)."""
+    """One SMILES per line (generated molecules, valid or not: check them with `validate_smiles`).
+
+    Nothing generated is lost: a line break inside a sample (a model can emit the byte of one) is
+    written as U+FFFD so that the sample stays one line, with a warning counting such samples."""
     path = Path(path)
-    lines = []
+    lines, mended = [], 0
     for i, s in enumerate(samples):
-        if not isinstance(s, str) or any(c in s for c in "\r\n"):
-            raise PolyseqError(f"{path}: sample #{i} {s!r} cannot be written as one line of a .smi file")
-        lines.append(s.strip() + "\n")
+        if not isinstance(s, str):
+            raise PolyseqError(f"{path}: sample #{i} is a {type(s).__name__}, not a SMILES string")
+        one_line = _LINE_BREAKS.sub("\ufffd", s.strip())
+        mended += one_line != s.strip()
+        lines.append(one_line + "\n")
+    if mended:
+        warnings.warn(f"{path}: {mended} sample(s) held line breaks, written as U+FFFD to keep one sample per line",
+                      stacklevel=2)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("".join(lines), encoding="utf-8")
+    tmp.write_text("".join(lines), encoding="utf-8", errors="replace")
     os.replace(tmp, path)
     return [path]
 

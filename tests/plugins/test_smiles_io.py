@@ -240,8 +240,9 @@ def test_writer_round_trips_through_the_reader(tmp_path):
     assert paths == [tmp_path / "out" / "gen.smi"]
     records, report = read(paths[0])
     assert [r.sample for r in records] == ["CCO", "c1ccccc1"] and report.bad[0].meta["line"] == 2
-    with pytest.raises(PolyseqError, match="sample #1"):
-        write_smi(["CCO", "CC\nO"], tmp_path / "x.smi")
+    with pytest.warns(UserWarning, match="2 sample\\(s\\) held line breaks"):  # generated output is never lost
+        write_smi(["CCO", "CC\nO", "C\rC"], tmp_path / "x.smi")
+    assert (tmp_path / "x.smi").read_text(encoding="utf-8").splitlines() == ["CCO", "CC\ufffdO", "C\ufffdC"]
 
 
 def test_domain_writer_and_parse_text():
