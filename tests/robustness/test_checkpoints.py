@@ -1,6 +1,10 @@
 """Checkpoints, export folders and tokenizer files a user gets wrong, or that an attacker crafts: every
 one is refused in one line naming the flag and the file, never a traceback, and never unpickled with
-code in it (polyseq reads checkpoints with weights_only=True and refuses URLs)."""
+code in it (polyseq reads checkpoints with weights_only=True and refuses URLs).
+
+The commands run in this process (`run_main`); the code-running checkpoint given to `fit --ckpt_path`
+and to `predict` also goes through `python -m polyseq` (`run_cli`), so the real entry point is covered.
+The checkpoint and export folder are built once per module; each case damages its own copy."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from .conftest import TINY, assert_one_line_error, run_cli
+from .conftest import TINY, assert_one_line_error, run_cli, run_main
 
 V0 = Path(__file__).parents[1] / "fixtures" / "v0_checkpoints"
 DATA = ["--data.domain", "dna", "--data.target", "label", "--data.task", "classify", "--data.batch_size", "8"]
@@ -37,7 +41,7 @@ def work(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("ckpts")
     rows = [("ACGTACGTAAAA", "a"), ("TTTTGGGGCCCC", "b")] * 10
     (folder / "train.csv").write_text("sequence,label\n" + "".join(f"{s},{y}\n" for s, y in rows))
-    result = run_cli("fit", *DATA, "--data.train", "train.csv", *TINY, cwd=folder)
+    result = run_main("fit", *DATA, "--data.train", "train.csv", *TINY, cwd=folder)
     assert result.returncode == 0, result.stderr
     shutil.copy(next((folder / "runs").rglob("last.ckpt")), folder / "clf.ckpt")
     return folder
@@ -71,13 +75,16 @@ LOCAL_LOADS = {
     "export": lambda p: ["export", "--ckpt", p, "--out", "exported"],
     "init_from": lambda p: ["fit", *DATA, "--data.train", "train.csv", *TINY, "--model.init_from", p],
 }
+#: the commands whose code-running checkpoint case runs as a user runs it, in a new process
+SUBPROCESS = ("fit", "predict")
 FLAGS = {"fit": "--ckpt_path", "validate": "--ckpt_path", "test": "--ckpt_path", "init_from": "--model.init_from"}
 
 
 @pytest.mark.parametrize("command", list(LOCAL_LOADS), ids=list(LOCAL_LOADS))
 def test_a_checkpoint_whose_pickle_runs_code_is_refused_unread(command, work, evil):
     path, marker = evil
-    result = run_cli(*LOCAL_LOADS[command](path.name), cwd=work)
+    run = run_cli if command in SUBPROCESS else run_main
+    result = run(*LOCAL_LOADS[command](path.name), cwd=work)
     stderr = assert_one_line_error(result, FLAGS.get(command, "--ckpt"), "evil.ckpt", "weights_only=True")
     assert not marker.exists()
     assert len([line for line in stderr.splitlines() if "error:" in line]) == 1
@@ -86,13 +93,13 @@ def test_a_checkpoint_whose_pickle_runs_code_is_refused_unread(command, work, ev
 @pytest.mark.parametrize("command", ["fit", "validate", "predict", "init_from"], ids=["fit", "validate", "predict", "init_from"])
 def test_a_remote_checkpoint_is_refused_without_a_download(command, work):
     url = "http://127.0.0.1:9/model.ckpt"  # the discard port: a download attempt would fail, not hang
-    result = run_cli(*LOCAL_LOADS[command](url), cwd=work)
+    result = run_main(*LOCAL_LOADS[command](url), cwd=work)
     assert_one_line_error(result, FLAGS.get(command, "--ckpt"), url, "remote checkpoints are refused")
 
 
 def test_weights_only_false_is_refused_and_the_trainer_loads_with_weights_only_true(work):
-    result = run_cli("validate", *DATA, "--data.train", "train.csv", *MODEL, "--ckpt_path", "clf.ckpt",
-                     "--weights_only", "false", cwd=work)
+    result = run_main("validate", *DATA, "--data.train", "train.csv", *MODEL, "--ckpt_path", "clf.ckpt",
+                      "--weights_only", "false", cwd=work)
     assert_one_line_error(result, "--weights_only=false is refused")
     from polyseq.training.cli import safe_checkpoint
 
@@ -133,7 +140,7 @@ DAMAGE = {"truncated": "truncated", "random": "not a complete checkpoint", "miss
 @pytest.mark.parametrize("command", ["validate", "predict", "init_from"])  # fit and test share validate's check
 def test_a_damaged_or_missing_checkpoint_is_one_line(command, kind, work):
     path = _damaged(work, kind)
-    result = run_cli(*LOCAL_LOADS[command](path.name), cwd=work)
+    result = run_main(*LOCAL_LOADS[command](path.name), cwd=work)
     assert_one_line_error(result, FLAGS.get(command, "--ckpt"), path.name, DAMAGE[kind])
 
 
@@ -161,19 +168,19 @@ WRONG = {
 def test_a_checkpoint_whose_contents_do_not_fit_is_one_line(command, kind, work):
     edit, expected = WRONG[kind]
     path = edited(work, f"clf-{kind}.ckpt", edit)
-    result = run_cli(*LOCAL_LOADS[command](path.name), cwd=work)
+    result = run_main(*LOCAL_LOADS[command](path.name), cwd=work)
     assert_one_line_error(result, FLAGS.get(command, "--ckpt"), path.name, expected)
 
 
 def test_an_lm_checkpoint_given_to_predict_points_at_generate(work):
-    result = run_cli("predict", "--ckpt", V0 / "dna_lm.ckpt", "--input", "train.csv", "--out", "o.csv", cwd=work)
+    result = run_main("predict", "--ckpt", V0 / "dna_lm.ckpt", "--input", "train.csv", "--out", "o.csv", cwd=work)
     assert_one_line_error(result, "polyseq generate")
 
 
 def test_a_classifier_fine_tuned_into_an_lm_trains(work):
     (work / "lm.fa").write_text("".join(f">r{i}\nACGTACGTTTTTGGGGCCCCAAAA\n" for i in range(20)))
-    result = run_cli("fit", "--data.domain", "dna", "--data.train", "lm.fa", "--data.max_length", "16", *TINY,
-                     "--model.init_from", "clf.ckpt", cwd=work)
+    result = run_main("fit", "--data.domain", "dna", "--data.train", "lm.fa", "--data.max_length", "16", *TINY,
+                      "--model.init_from", "clf.ckpt", cwd=work)
     assert result.returncode == 0, result.stderr
     assert "polyseq generate --ckpt" in result.stdout
 
@@ -182,7 +189,7 @@ def test_a_classifier_fine_tuned_into_an_lm_trains(work):
 
 @pytest.fixture(scope="module")
 def exported(work) -> Path:
-    result = run_cli("export", "--ckpt", "clf.ckpt", "--out", "export", cwd=work)
+    result = run_main("export", "--ckpt", "clf.ckpt", "--out", "export", cwd=work)
     assert result.returncode == 0, result.stderr
     return work / "export"
 
@@ -213,14 +220,14 @@ EXPORT_DAMAGE = {"truncated_weights": "model.safetensors cannot be read", "inval
 @pytest.mark.parametrize("command", ["predict", "init_from"])
 def test_a_damaged_export_folder_is_one_line(command, kind, exported):
     folder = _broken_export(exported, kind)
-    result = run_cli(*LOCAL_LOADS[command](folder.name), cwd=exported.parent)
+    result = run_main(*LOCAL_LOADS[command](folder.name), cwd=exported.parent)
     assert_one_line_error(result, FLAGS.get(command, "--ckpt"), folder.name, EXPORT_DAMAGE[kind])
 
 
 def test_an_intact_export_still_predicts_as_its_checkpoint(work, exported):
     for source, out in (("clf.ckpt", "a.csv"), ("export", "b.csv")):
-        result = run_cli("predict", "--ckpt", source, "--input", "train.csv", "-r", "target=label", "--out", out,
-                         "--trainer.enable_progress_bar", "false", cwd=work)
+        result = run_main("predict", "--ckpt", source, "--input", "train.csv", "-r", "target=label", "--out", out,
+                          "--trainer.enable_progress_bar", "false", cwd=work)
         assert result.returncode == 0, result.stderr
     assert (work / "a.csv").read_text() == (work / "b.csv").read_text()
 
@@ -228,7 +235,7 @@ def test_an_intact_export_still_predicts_as_its_checkpoint(work, exported):
 # ---- tokenizer files ----------------------------------------------------------------------------------
 
 def test_a_missing_tokenizer_file_is_one_line(work):
-    result = run_cli("fit", *DATA, "--data.train", "train.csv", *TINY, "--data.tokenizer_file", "nope.json", cwd=work)
+    result = run_main("fit", *DATA, "--data.train", "train.csv", *TINY, "--data.tokenizer_file", "nope.json", cwd=work)
     assert_one_line_error(result, "--data.tokenizer_file", "nope.json", "no such tokenizer file")
 
 
@@ -244,7 +251,7 @@ def _smiles_tokenizer() -> dict:
 
 def test_a_tokenizer_file_of_another_domain_is_refused_naming_both(work):
     (work / "smiles.json").write_text(json.dumps(_smiles_tokenizer()))
-    result = run_cli("fit", *DATA, "--data.train", "train.csv", *TINY, "--data.tokenizer_file", "smiles.json", cwd=work)
+    result = run_main("fit", *DATA, "--data.train", "train.csv", *TINY, "--data.tokenizer_file", "smiles.json", cwd=work)
     assert_one_line_error(result, "--data.tokenizer_file smiles.json", "'smiles'", "'dna'")
 
 
@@ -257,7 +264,7 @@ def test_init_from_a_model_of_another_domain_is_refused_naming_both(tokenizer, w
             info["tokenizer"] = _smiles_tokenizer()
 
     path = edited(work, f"smiles-{tokenizer}.ckpt", to_smiles)
-    result = run_cli(*LOCAL_LOADS["init_from"](path.name), cwd=work)
+    result = run_main(*LOCAL_LOADS["init_from"](path.name), cwd=work)
     assert_one_line_error(result, f"--model.init_from {path.name}", "'smiles'", "'dna'")
 
 
