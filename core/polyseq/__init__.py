@@ -120,16 +120,21 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
+def lazy_attribute(namespace: dict[str, Any], table: Mapping[str, str], name: str) -> Any:
+    """Module `__getattr__` for names imported on first use: `table[name]` is "module:attribute";
+    the value is cached in the module's `namespace`."""
+    target = table.get(name)
     if target is None:
-        raise AttributeError(f"module 'polyseq' has no attribute {name!r}")
+        raise AttributeError(f"module {namespace['__name__']!r} has no attribute {name!r}")
     import importlib
 
     module_name, _, attr = target.partition(":")
-    value = getattr(importlib.import_module(module_name), attr)
-    globals()[name] = value
+    value = namespace[name] = getattr(importlib.import_module(module_name), attr)
     return value
+
+
+def __getattr__(name: str) -> Any:
+    return lazy_attribute(globals(), _LAZY, name)
 
 
 def __dir__() -> list[str]:

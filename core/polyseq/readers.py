@@ -151,6 +151,15 @@ def _with_target(item: Item, target: Any) -> Item:
 # ------------------------------------------------------------------------------------------------
 
 
+def _open(path: str | os.PathLike[str]) -> Any:
+    """The file as text (`open_text`: gzip, undecodable bytes kept for `bad_text_reason`), or a
+    ReaderError naming it."""
+    try:
+        return open_text(path)
+    except OSError as e:
+        raise ReaderError(f"{path}: cannot be opened: {e.strerror or e}") from e
+
+
 def _delimiter_for(path: Path) -> str:
     name = path.name.lower().removesuffix(".gz")
     return "\t" if name.endswith((".tsv", ".tab")) else ","
@@ -259,10 +268,7 @@ def read_table(
         if bad:
             raise ConfigError(bad)
     source = str(path)
-    try:
-        handle = open_text(path)
-    except OSError as e:
-        raise ReaderError(f"{path}: cannot be opened: {e.strerror or e}") from e
+    handle = _open(path)
     with handle:
         lines = NumberedLines(handle)
         rows = _rows(lines, delimiter, quoting)
@@ -391,10 +397,7 @@ def read_jsonl(
                           f"target={target!r}")
     source = str(path)
     field: str | None = None
-    try:
-        handle = open_text(path)
-    except OSError as e:
-        raise ReaderError(f"{path}: cannot be opened: {e.strerror or e}") from e
+    handle = _open(path)
     with handle:
         lines = NumberedLines(handle)
         for n, raw in enumerate(lines, 1):
@@ -490,10 +493,7 @@ def read_fasta_like(
     _check_target_type(target_type)
     parse = parse_entry or sequence_body
     source = str(path)
-    try:
-        handle = open_text(path)
-    except OSError as e:
-        raise ReaderError(f"{path}: cannot be opened: {e.strerror or e}") from e
+    handle = _open(path)
     checked = False
 
     def entry(line: int, header: str, body: list[str]) -> Item:

@@ -22,11 +22,19 @@ def cache_root() -> Path:
 
 
 def write_atomically(final: Path, fill: Any) -> None:
-    """Create folder `final` by calling `fill(tmp_folder)` and renaming; a concurrent writer's result wins."""
+    """Create folder `final` by calling `fill(tmp_folder)` and renaming; a concurrent writer's result wins.
+
+    The temporary folder holds a `.lock` flocked while it fills, so a later process can tell a
+    build that was killed (lock free: `cache.clean_stale` removes it) from one still running."""
+    import fcntl
+
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.tmp"))
+    lock = os.open(tmp / ".lock", os.O_CREAT | os.O_RDWR, 0o644)
     try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         fill(tmp)
+        (tmp / ".lock").unlink()
         try:
             os.replace(tmp, final)
         except OSError:  # another process finished first; its copy is identical
@@ -34,6 +42,8 @@ def write_atomically(final: Path, fill: Any) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        os.close(lock)
 
 
 def write_text_atomically(path: str | os.PathLike[str], text: str) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from polyseq.data import cache_root, write_atomically  # noqa: F401  (re-exported)
+from polyseq.data import cache_root, write_atomically
 from polyseq.errors import ConfigError, PolyseqError
 
 log = logging.getLogger("polyseq.data")
@@ -67,23 +67,8 @@ def writable_root(kind: str = "tokens") -> Path:
 
 def build(final: Path, fill: Any) -> None:
     """Create folder `final` by `fill(tmp)` in a locked temporary folder, then rename it; a
-    concurrent writer's result wins."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.tmp"))
-    lock = os.open(tmp / ".lock", os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        fill(tmp)
-        (tmp / ".lock").unlink()
-        try:
-            os.replace(tmp, final)
-        except OSError:  # another process finished first; its copy is identical
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    finally:
-        os.close(lock)
+    concurrent writer's result wins (`write_atomically`)."""
+    write_atomically(final, fill)
 
 
 def clean_stale(parent: Path) -> list[Path]:

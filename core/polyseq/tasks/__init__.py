@@ -26,15 +26,9 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'polyseq.tasks' has no attribute {name!r}")
-    import importlib
+    from polyseq import lazy_attribute
 
-    module_name, _, attr = target.partition(":")
-    value = getattr(importlib.import_module(module_name), attr)
-    globals()[name] = value
-    return value
+    return lazy_attribute(globals(), _LAZY, name)
 
 
 def get_task(name: str, where: str = " (--data.task)") -> Task:
