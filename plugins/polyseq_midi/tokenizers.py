@@ -212,6 +212,18 @@ class MIDILike(_GridTokenizer):
                 sigs.append((t, v))
         return self._score(notes, tempos, sigs)
 
+    def token_times(self, ids: Sequence[int]) -> list[int | None]:
+        """Grid step the stream stands at after each token (None for special ids): the optional
+        contract method `polyseq tokenize --image` draws token boundaries with."""
+        kind, value, t, out = self.vocab.kind, self.vocab.value, 0, []
+        for i in ids:
+            if not N_SPECIAL <= i < len(kind):
+                out.append(None)
+                continue
+            t += value[i] if kind[i] == "TimeShift" else 0
+            out.append(t)
+        return out
+
 
 class REMI(_GridTokenizer):
     """Bar, Position, Pitch, Velocity, Duration, Tempo, TimeSig (REMI: Huang & Yang 2020, "Pop Music Transformer").
@@ -287,6 +299,25 @@ class REMI(_GridTokenizer):
                 bar_len = o.bar_steps(*v)
         return self._score(notes, tempos, sigs)
 
+    def token_times(self, ids: Sequence[int]) -> list[int | None]:
+        """Grid step the stream stands at after each token (None for special ids), as `decode` moves."""
+        kind, value, o = self.vocab.kind, self.vocab.value, self.options
+        bar, bar_len, t, out = -1, o.bar_steps(4, 4), 0, []
+        for i in ids:
+            if not N_SPECIAL <= i < len(kind):
+                out.append(None)
+                continue
+            k, v = kind[i], value[i]
+            if k == "Position":
+                t = max(bar, 0) + v
+            elif k == "Bar":
+                bar = 0 if bar < 0 else bar + bar_len
+                t = bar
+            elif k == "TimeSig":
+                bar_len = o.bar_steps(*v)
+            out.append(t)
+        return out
+
 
 class REMIBPE(TokenizerMixin):
     """REMI tokens merged by byte-pair encoding, learned with Hugging Face `tokenizers` (`SymbolBPE`).
@@ -335,6 +366,19 @@ class REMIBPE(TokenizerMixin):
 
     def decode_to_midi(self, ids: Sequence[int]) -> Any:
         return self.decode(ids).to_midi()
+
+    def token_times(self, ids: Sequence[int]) -> list[int | None]:
+        """The REMI time of the last REMI token each merged token stands for (None for special ids)."""
+        bpe = self._trained()
+        pieces = [list(bpe.pieces(i)) if i >= N_SPECIAL else [] for i in ids]
+        times = iter(self.remi.token_times([p for ps in pieces for p in ps]))
+        out: list[int | None] = []
+        for ps in pieces:
+            last = None
+            for _ in ps:
+                last = next(times)
+            out.append(last)
+        return out
 
     def normalize(self, sample: Score) -> Score:
         return self.remi.normalize(sample)

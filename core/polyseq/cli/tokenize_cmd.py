@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,16 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--strict", action="store_true", help="a bad record in --file is an error, not a skip")
     p.add_argument("--save-tokenizer", type=Path, help="write the (trained) tokenizer JSON here")
     p.add_argument("--decode-to", type=Path, help="decode the ids again and write the samples with the domain's writer")
+    v = p.add_argument_group("views", "see how samples are cut (colours follow NO_COLOR)")
+    v.add_argument("--show", action="store_true",
+                   help="print each sample with its token boundaries in colour (<unk>, byte fallback and special tokens highlighted)")
+    v.add_argument("--html", type=Path, metavar="FILE", help="write the same view as one self-contained HTML page")
+    v.add_argument("--image", type=Path, metavar="PNG",
+                   help="piano roll of each sample with token boundaries (tokenizers with token_times: midi); "
+                        "records after the first get -2, -3... before the suffix")
+    v.add_argument("--compare", metavar="TOK1,TOK2,...",
+                   help="cut the same input with several tokenizers of the domain (options after ':', "
+                        "e.g. char,bpe:vocab_size=500) and print a table of their statistics")
     p.set_defaults(run=run)
 
 
@@ -76,7 +87,12 @@ def make_tokenizer(args: argparse.Namespace, domain: Any, samples: list[Any]) ->
         if args.tokenizer or args.option:
             raise ConfigError("--tokenizer-file gives a complete tokenizer: drop --tokenizer and -o/--data.tokenizer_options")
         return load_tokenizer(args.tokenizer_file)
-    tokenizer = domain.make_tokenizer(args.tokenizer, **options_from(args, "tokenizer"))
+    return build_tokenizer(domain, args.tokenizer, options_from(args, "tokenizer"), samples)
+
+
+def build_tokenizer(domain: Any, name: str | None, options: dict[str, Any], samples: list[Any]) -> Any:
+    """The domain's tokenizer `name` with `options`, trained on `samples` when it is learned."""
+    tokenizer = domain.make_tokenizer(name, **options)
     if getattr(tokenizer, "trainable", False) and not getattr(tokenizer, "is_trained", True):
         log.warning("tokenizer %r is learned: training it on the %d input sample(s)", tokenizer.type_name, len(samples))
         tokenizer.train(samples)
@@ -95,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         args.domain = dataset_domain
     if args.domain is None:
         raise ConfigError("--domain is required (or --dataset, which implies it); `polyseq plugins` lists domains")
+    check_view_options(args)
     domain = get_domain(args.domain)
     records, report = load_records(args, domain)
     if report.n_bad:
@@ -102,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
     if not records:
         print(f"polyseq tokenize: no records to tokenize in {args.file}", file=sys.stderr)
         return 1
+    if args.compare is not None:
+        return run_compare(args, domain, records)
     tokenizer = make_tokenizer(args, domain, [r.sample for r in records])
     if args.save_tokenizer:
         tokenizer.save(args.save_tokenizer)
@@ -119,11 +138,17 @@ def run(args: argparse.Namespace) -> int:
                 mismatches += not entry["round_trip"]
         if args.json:
             print(json.dumps(entry, ensure_ascii=False, default=str))
+        elif args.show:
+            status = "" if "round_trip" not in entry else ("  round trip: ok" if entry["round_trip"] else "  round trip: MISMATCH")
+            print(f"{entry['source']}  ({len(ids)} tokens){status}")
+            show(tokenizer, record.sample)
         else:
             status = "" if "round_trip" not in entry else ("  round trip: ok" if entry["round_trip"] else "  round trip: MISMATCH")
             print(f"{entry['source']}  ({len(ids)} tokens){status}")
             print("  tokens: " + " ".join(tokens))
             print("  ids:    " + " ".join(map(str, ids)))
+    if args.html or args.image:
+        write_views(args, tokenizer, records, all_ids)
     from polyseq.data.unknown import warn_unknown
 
     warn_unknown(tokenizer, [r.sample for r in records], all_ids, f"{args.file or args.dataset or 'TEXT'}")
@@ -133,4 +158,87 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         print(f"round trip: {len(records) - mismatches}/{len(records)} records exact", file=sys.stderr)
         return 1 if mismatches else 0
+    return 0
+
+
+# ---- views (polyseq.views.tokens) ---------------------------------------------------------------
+
+
+def colour_wanted(args: argparse.Namespace) -> bool:
+    """ANSI colours only when --show asks for them, and never with NO_COLOR set (no-color.org)."""
+    return bool(args.show) and not os.environ.get("NO_COLOR")
+
+
+def check_view_options(args: argparse.Namespace) -> None:
+    if args.json and (args.show or args.compare is not None):
+        raise ConfigError("--json prints plain records: drop --show/--compare, or --json")
+    if args.compare is not None and (args.tokenizer or args.tokenizer_file or args.option or args.save_tokenizer
+                                     or args.check or args.decode_to or args.image):
+        raise ConfigError("--compare names its tokenizers (and their options after ':'): drop --tokenizer, "
+                          "--tokenizer-file, -o, --save-tokenizer, --check, --decode-to and --image")
+
+
+def show(tokenizer: Any, sample: Any) -> None:
+    from polyseq.views.tokens import legend_line, render_terminal, token_view
+
+    colour = not os.environ.get("NO_COLOR")
+    view = token_view(tokenizer, sample)
+    print("  " + render_terminal(view, colour).replace("\n", "\n  "))
+    print("  " + legend_line(view, colour))
+
+
+def _image_path(path: Path, k: int) -> Path:
+    return path if k == 0 else path.with_name(f"{path.stem}-{k + 1}{path.suffix}")
+
+
+def write_views(args: argparse.Namespace, tokenizer: Any, records: list[Record], all_ids: list[list[int]]) -> None:
+    from polyseq.views import token_roll
+    from polyseq.views.tokens import render_html, render_html_section, token_view
+
+    name = getattr(tokenizer, "type_name", type(tokenizer).__name__)
+    drawable = bool(records) and token_roll.can_draw(tokenizer, records[0].sample)
+    if args.image and not drawable:
+        raise ConfigError(f"--image: tokenizer {name!r} places no tokens in time (no token_times) or its samples "
+                          "have no notes; --show and --html work for every tokenizer")
+    sections = []
+    for k, (record, ids) in enumerate(zip(records, all_ids)):
+        png = token_roll.roll_png(tokenizer, ids, record.where) if drawable else None
+        if args.image and png is not None:
+            _image_path(args.image, k).write_bytes(png)
+        sections.append(render_html_section(f"{record.where} ({name})", token_view(tokenizer, record.sample), png))
+    if args.html:
+        args.html.write_text(render_html(f"polyseq tokenize: {args.domain}, {name}", sections), encoding="utf-8")
+        print(f"token view written to {args.html}", file=sys.stderr)
+    if args.image:
+        print(f"piano roll(s) written to {args.image}" + (" and siblings" if len(records) > 1 else ""), file=sys.stderr)
+
+
+def run_compare(args: argparse.Namespace, domain: Any, records: list[Record]) -> int:
+    """Each tokenizer of --compare on the same records: the first record cut by each, then the table."""
+    from polyseq.cli import parse_options
+    from polyseq.views.tokens import (
+        compare_row, legend_line, parse_compare, render_html, render_html_section, render_table, render_terminal,
+        token_view,
+    )
+
+    samples = [r.sample for r in records]
+    colour, rows, sections = colour_wanted(args), [], []
+    first = records[0].where + (f" (first of {len(records)} records)" if len(records) > 1 else "")
+    print(f"{first}, cut by each tokenizer:")
+    for label, name, options in parse_compare(args.compare):
+        tokenizer = build_tokenizer(domain, name, parse_options(options), samples)
+        rows.append(compare_row(label, tokenizer, samples, tokenizer.encode_batch(samples)))
+        view = token_view(tokenizer, samples[0])
+        print(f"[{label}]  " + render_terminal(view, colour).replace("\n", "\n  "))
+        print("  " + legend_line(view, colour))
+        sections.append(render_html_section(f"{label}: {first}", view))
+    table = render_table(rows, len(samples))
+    print()
+    print(table)
+    if args.html:
+        import html
+
+        sections.append(f"<section><h2>Comparison</h2><pre>{html.escape(table)}</pre></section>")
+        args.html.write_text(render_html(f"polyseq tokenize --compare: {args.domain}", sections), encoding="utf-8")
+        print(f"token view written to {args.html}", file=sys.stderr)
     return 0

@@ -37,6 +37,8 @@ class Tokenizer(Protocol):
 
     Optional: `encode_with_offsets(sample) -> (ids, spans)`, the ids with the span of the sample
     each came from, which per-token labelling needs (the contract is `TokenizerWithOffsets`).
+    Optional: `token_times(ids) -> list[int | None]`, the time each token places the stream at, in
+    `decode(ids)`'s time unit (None: not in time); `polyseq.views.token_roll` draws boundaries with it.
     """
 
     type_name: ClassVar[str]  # key in tokenizer JSON: "bytes", "char", "<domain>.<name>"
