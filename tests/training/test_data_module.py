@@ -67,7 +67,10 @@ def test_lm_blocks_join_records_with_eos(toy_csv):
     data.setup()
     item = data.datasets["train"][0]
     assert torch.equal(item["input_ids"][1:], item["labels"][:-1])
-    assert EOS_ID in data.datasets["train"].flat.tolist()
+    blocks, arrays = data.datasets["train"], data.arrays["train"]
+    joined = [t for i in range(len(arrays)) for t in [*arrays.sequence(i).tolist(), EOS_ID]]
+    assert blocks.window(0, len(joined)).tolist() == joined
+    assert item["input_ids"].tolist() == joined[:32] and blocks[1]["input_ids"].tolist() == joined[32:64]
 
 
 def test_bad_records_are_counted_before_training(tmp_path, caplog):

@@ -31,25 +31,38 @@ MASKS = {"input_ids": "attention_mask", "decoder_input_ids": "decoder_attention_
 
 
 class LMBlocks(Dataset):
-    """Records joined by <eos> and cut into blocks of `block + 1` ids (consecutive blocks share one id)."""
+    """Records joined by <eos> and cut into blocks of `block + 1` ids (consecutive blocks share one id).
+
+    The joined stream is never built: position v of it is record r's token `ids[v - r]`, or the
+    <eos> closing record r when v is that record's end, so a block is read straight from the
+    (memory-mapped) cache and a corpus larger than memory trains as it is.
+    """
 
     def __init__(self, arrays: TokenArrays, block: int):
-        flat = np.empty(arrays.n_tokens + len(arrays), dtype=np.int32)
-        lengths = arrays.lengths()
-        ends = np.cumsum(lengths + 1)
-        starts = ends - lengths - 1
-        for i, (a, b) in enumerate(zip(arrays.offsets[:-1], arrays.offsets[1:], strict=True)):
-            flat[starts[i] : starts[i] + (b - a)] = arrays.ids[a:b]
-        flat[ends - 1] = EOS_ID
-        self.flat = torch.from_numpy(flat.astype(np.int64))
-        self.block = max(1, min(block, len(self.flat) - 1))
-        self.n = max(0, (len(self.flat) - 1) // self.block)
+        self.ids = arrays.ids
+        self.ends = arrays.offsets[1:] + np.arange(len(arrays), dtype=np.int64)  # where each record's <eos> sits
+        total = arrays.n_tokens + len(arrays)
+        self.block = max(1, min(block, total - 1))
+        self.n = max(0, (total - 1) // self.block)
 
     def __len__(self) -> int:
         return self.n
 
+    def window(self, start: int, stop: int) -> np.ndarray:
+        """Positions [start, stop) of the joined stream."""
+        v = np.arange(start, stop, dtype=np.int64)
+        record = np.searchsorted(self.ends, v)  # the record each position belongs to (or closes)
+        eos = v == self.ends[record]
+        if len(self.ids) == 0:  # records without tokens: only their <eos>
+            return np.full(len(v), EOS_ID, dtype=np.int64)
+        out = np.asarray(self.ids[np.where(eos, 0, v - record)], dtype=np.int64)
+        out[eos] = EOS_ID
+        return out
+
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
-        chunk = self.flat[i * self.block : (i + 1) * self.block + 1]
+        if not 0 <= i < self.n:
+            raise IndexError(f"block {i} of {self.n}")
+        chunk = torch.from_numpy(self.window(i * self.block, (i + 1) * self.block + 1))
         return {"input_ids": chunk[:-1], "labels": chunk[1:]}
 
     def lengths(self) -> np.ndarray:
@@ -154,9 +167,11 @@ class BucketBatchSampler(Sampler[list[int]]):
         if self.shuffle:
             rng.shuffle(order)
         window = self.batch_size * 50
+        # all one length (LM blocks): sorting would keep the order as it is, so skip it
+        same = len(self.lengths) == 0 or np.min(self.lengths) == np.max(self.lengths)
         batches = []
         for start in range(0, len(order), window):
-            chunk = sorted(order[start : start + window], key=lambda i: self.lengths[i])
+            chunk = order[start : start + window] if same else sorted(order[start : start + window], key=lambda i: self.lengths[i])
             batches += [chunk[j : j + self.batch_size] for j in range(0, len(chunk), self.batch_size)]
         if self.drop_last and batches and len(batches[-1]) < self.batch_size:
             batches.pop()

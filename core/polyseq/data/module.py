@@ -14,19 +14,21 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
 from torch.utils.data import DataLoader
 
-from polyseq.data import cache
+from polyseq.data import cache, stream
 from polyseq.data.datasets import BucketBatchSampler, ResumableLoader
 from polyseq.data.info import DataInfo
 from polyseq.data.splits import check_fractions, random_split
 from polyseq.domain import resolve
 from polyseq.errors import ConfigError, ReaderError
 from polyseq.records import ReadReport, Record
+from polyseq.tasks.base import Task
 from polyseq.tokenizers.serialization import tokenizer_from_dict, tokenizer_to_dict
 
 log = logging.getLogger("polyseq.data")
@@ -78,6 +80,8 @@ class SequenceDataModule(pl.LightningDataModule):
         target_tokenizer_options: dict[str, Any] | None = None,
         target_vocab_size: int | None = None,
         max_record_bytes: int | None = None,
+        num_proc: int = 1,
+        chunk_bytes: int = stream.DEFAULT_CHUNK_BYTES,
     ):
         """
         Args:
@@ -104,6 +108,9 @@ class SequenceDataModule(pl.LightningDataModule):
                 and tokenizer of seq2seq targets (default: the source's domain and its default tokenizer).
             max_record_bytes: a longer record is a bad record (default: $POLYSEQ_MAX_RECORD_BYTES,
                 else 10 MB; 0: no limit) - one huge record costs many times its size to tokenize.
+            num_proc: processes that tokenize text samples while the token cache is built (1: this one).
+            chunk_bytes: bytes of samples tokenized at a time while the cache is built: what the
+                build holds beyond the tokenizer, whatever the corpus size (see `data/stream.py`).
         """
         super().__init__()
         problems = []
@@ -132,6 +139,10 @@ class SequenceDataModule(pl.LightningDataModule):
             problems.append(f"--data.mlm_probability must be in (0, 1), got {mlm_probability}")
         if max_record_bytes is not None and max_record_bytes < 0:
             problems.append(f"--data.max_record_bytes must be >= 0 (0: no limit), got {max_record_bytes}")
+        if num_proc < 1:
+            problems.append(f"--data.num_proc must be >= 1, got {num_proc}")
+        if chunk_bytes < 1:
+            problems.append(f"--data.chunk_bytes must be >= 1, got {chunk_bytes}")
         if vocab_size is not None and vocab_size < 1:
             problems.append(f"--data.vocab_size must be >= 1, got {vocab_size}")
         from polyseq.errors import UnknownNameError
@@ -193,7 +204,7 @@ class SequenceDataModule(pl.LightningDataModule):
 
     def _fingerprint(self, files: dict[str, list[Path]]) -> str:
         hp = dict(self.hparams)
-        for key in ("batch_size", "num_workers", "max_length", "augment", "mlm_probability"):
+        for key in ("batch_size", "num_workers", "max_length", "augment", "mlm_probability", "num_proc", "chunk_bytes"):
             hp.pop(key, None)  # do not change the token ids
         for key in ("tokenizer_file", "tokenizer_from"):
             if hp.get(key):
@@ -232,19 +243,23 @@ class SequenceDataModule(pl.LightningDataModule):
         info = json.loads((folder / "info.json").read_text())
         return info, {s: cache.TokenArrays.load(folder, s) for s in info["splits"]}
 
-    def read_split_records(self, files: dict[str, list[Path]] | None = None) -> dict[str, list[Record]]:
-        files = files or self._files()
+    def _read(self, path: Path, report: ReadReport) -> Any:
+        """The records of one file, with the reader options, target, strictness and size limit set."""
         options = dict(self.reader_options)
         if self.target is not None and self._dataset is None:  # a dataset's reader_options select its target
             options[self.domain.target_option] = self.target
+        return self.domain.read(path, strict=self.strict, report=report,
+                                max_bytes=self.hparams.get("max_record_bytes"), **options)
+
+    def read_split_records(self, files: dict[str, list[Path]] | None = None) -> dict[str, list[Record]]:
+        files = files or self._files()
         records: dict[str, list[Record]] = {}
         for split, paths in files.items():
             report = ReadReport()
             records[split] = []
             for p in paths:
                 before = len(records[split])
-                records[split] += self.domain.read(p, strict=self.strict, report=report,
-                                                   max_bytes=self.hparams.get("max_record_bytes"), **options)
+                records[split] += self._read(p, report)
                 if len(records[split]) == before and len(paths) > 1:
                     log.warning("%s: no records", p)
             if paths:
@@ -269,7 +284,9 @@ class SequenceDataModule(pl.LightningDataModule):
         split_fn = resolve(self.domain.splits[name], f"domain {self.domain_name!r}, split {name!r}")
         return split_fn(records, self.split_fractions, self.seed)
 
-    def _make_tokenizer(self, train: list[Record]) -> Any:
+    def _make_tokenizer(self, train: Iterable[Any]) -> Any:
+        """The tokenizer: loaded, or made and (if it learns) trained on `train`, the train split's
+        samples (an iterable that may be read more than once)."""
         hp = self.hparams
         if hp.get("tokenizer_from"):
             from polyseq.training.pretrained import tokenizer_of
@@ -287,15 +304,60 @@ class SequenceDataModule(pl.LightningDataModule):
                 f"{self.domain_name!r} does not learn a vocabulary (its size is {tok.vocab_size}); drop --data.vocab_size "
                 "or choose a learned tokenizer (`polyseq plugins` lists them)")
         if learns:
-            samples = [r.sample for r in train]
-            tok.train(samples, vocab_size=hp["vocab_size"]) if hp["vocab_size"] else tok.train(samples)
+            tok.train(train, vocab_size=hp["vocab_size"]) if hp["vocab_size"] else tok.train(train)
         return tok
 
     def _build(self, files: dict[str, list[Path]], folder: Path) -> None:
+        streams = (type(self.task).prepare_targets is Task.prepare_targets  # no per-record targets to hold
+                   and (bool(files["val"]) or (self.split_name == "random" and not files["test"])))
+        (self._build_streaming if streams else self._build_in_memory)(files, folder)
+
+    def _build_streaming(self, files: dict[str, list[Path]], folder: Path) -> None:
+        """The cache written chunk by chunk as the records stream past (see `data/stream.py`)."""
+        source = stream.StreamSource(self._read, files, SPLITS)
+        if not files["val"]:
+            report = ReadReport()
+            n = sum(1 for _ in source.records(files["train"], report))
+            if not n:
+                bad = f" ({report.summary()})" if report.n_bad else ""
+                raise ReaderError(f"{', '.join(map(str, files['train']))}: no records{bad}")
+            source.assign = stream.split_assignment(n, lambda r: random_split(r, self.split_fractions, self.seed))
+            stream.check_parts(source.assign, False)
+        tok = self._make_tokenizer(source.train_samples())
+        encoder = stream.Encoder(tok, self.hparams.get("num_proc") or 1)
+        chunk_bytes = self.hparams.get("chunk_bytes") or stream.DEFAULT_CHUNK_BYTES
+        writers: dict[str, stream.SplitWriter] = {}
+        try:
+            for split, record in source.routed():
+                if split not in writers:
+                    writers[split] = stream.SplitWriter(folder, split, encoder, chunk_bytes, encoder.pending_limit,
+                                                        watch_unknown=split == "train")
+                writers[split].add(record)
+            done = {s: writers[s].finish() for s in SPLITS if s in writers}
+        finally:
+            encoder.close()
+        from polyseq.data.unknown import warn_unknown
+
+        train = writers["train"]
+        what = f"--data.train ({self.domain_name}, tokenizer {getattr(tok, 'type_name', '?')})"
+        unknown = warn_unknown(tok, [s for s, _ in train.unk_examples], [ids for _, ids in train.unk_examples], what,
+                               totals=(train.n_unk, done["train"]["n_tokens"]))
+        info = {
+            "domain": self.domain_name, "task": self.task.name, "splits": list(done),
+            "tokenizer": tokenizer_to_dict(tok), "vocab_size": tok.vocab_size,
+            "counts": {s: d["count"] for s, d in done.items()},
+            "tokens_per_byte": {s: d["n_tokens"] / d["n_bytes"] if d["n_bytes"] else None for s, d in done.items()},
+            "encode_seconds": {s: d["seconds"] for s, d in done.items()}, "target_info": {}, "unknown_warning": unknown,
+            "stream": {"chunk_bytes": chunk_bytes, "chunks": {s: d["chunks"] for s, d in done.items()}},
+        }
+        (folder / "info.json").write_text(json.dumps(info))
+
+    def _build_in_memory(self, files: dict[str, list[Path]], folder: Path) -> None:
+        """Every record in memory: for tasks with per-record targets and splits that look at all records."""
         records = self.read_split_records(files)
         if "val" not in records:
             raise ConfigError("the validation split is empty: give --data.val or a larger train set / val fraction")
-        tok = self._make_tokenizer(records["train"])
+        tok = self._make_tokenizer([r.sample for r in records["train"]])
         targets, target_info = self.task.prepare_targets(records, tok, self)
         tokens_per_byte, encode_seconds, unknown = {}, {}, None
         for split, recs in records.items():

@@ -47,10 +47,11 @@ def unknown_symbols(tokenizer: Any, samples: Sequence[Any], seqs: Sequence[Seque
     return [c for c, _ in counts.most_common(limit)]
 
 
-def warn_unknown(tokenizer: Any, samples: Sequence[Any], seqs: Sequence[Sequence[int]], what: str) -> str | None:
+def warn_unknown(tokenizer: Any, samples: Sequence[Any], seqs: Sequence[Sequence[int]], what: str,
+                 totals: tuple[int, int] | None = None) -> str | None:
     """Log the share of <unk> tokens of `what`; a warning with examples when above UNK_WARN_SHARE,
-    whose text is returned (None when below)."""
-    n_unk, n = unknown_share(seqs)
+    whose text is returned (None when below). `totals`: (n_unk, n) counted elsewhere (a streamed build)."""
+    n_unk, n = totals or unknown_share(seqs)
     share = n_unk / n if n else 0.0
     if share > UNK_WARN_SHARE:
         symbols = unknown_symbols(tokenizer, samples, seqs)

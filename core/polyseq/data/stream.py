@@ -1,0 +1,238 @@
+"""Token ids written to the cache as records stream past: memory bounded by a chunk, not the corpus.
+
+The in-memory build (`SequenceDataModule._build_in_memory`) holds every record, every id list and
+the tokenizer's training corpus at once: 2 GB for 50 MB of text lines. This builder reads the
+files (up to) three times instead, holding a chunk of samples at a time:
+
+    1. count the records of the files to split (a random split needs their number only);
+    2. train a learned tokenizer on an iterable that re-reads the train records;
+    3. read again, route each record to its split, tokenize `chunk_bytes` of samples at a time
+       (optionally in `num_proc` worker processes) and append the ids to `<split>.ids.int32`.
+
+The result is file for file what the in-memory build writes (same ids, offsets, `where`, info),
+so the loader and every task view read both alike. Workers get the tokenizer as its JSON dict and
+samples as plain lists of strings; they return numpy arrays. Samples that are not text (MIDI
+scores) are tokenized in this process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from polyseq.errors import ConfigError, ReaderError
+from polyseq.records import ReadReport, Record
+from polyseq.tokenizers.base import UNK_ID
+
+log = logging.getLogger("polyseq.data")
+
+#: samples tokenized together: the bound on what a build holds beyond the tokenizer
+DEFAULT_CHUNK_BYTES = 4_000_000
+#: samples with <unk> kept for the warning's examples (`unknown.unknown_symbols`)
+UNK_EXAMPLES = 1000
+
+
+def encode_chunk(tok: Any, samples: list[Any]) -> list[np.ndarray]:
+    """The ids of each sample as int32 arrays: `encode_array` when the tokenizer has it, else `encode_batch`."""
+    encode_array = getattr(tok, "encode_array", None)
+    seqs = [encode_array(x) for x in samples] if encode_array else tok.encode_batch(samples)
+    return [np.asarray(s, dtype=np.int32) for s in seqs]
+
+
+_worker_tokenizer: Any = None
+
+
+def _worker_init(tokenizer_dict: dict[str, Any]) -> None:
+    global _worker_tokenizer
+    from polyseq.tokenizers.serialization import tokenizer_from_dict
+
+    _worker_tokenizer = tokenizer_from_dict(tokenizer_dict, source="the token cache builder")
+
+
+def _worker_encode(samples: list[Any]) -> tuple[np.ndarray, np.ndarray, float]:
+    start = time.perf_counter()
+    seqs = encode_chunk(_worker_tokenizer, samples)
+    lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+    ids = np.concatenate(seqs) if seqs else np.empty(0, np.int32)
+    return lengths, ids, time.perf_counter() - start
+
+
+class SplitWriter:
+    """Appends the ids of one split's records, chunk by chunk, to `<split>.ids.int32`."""
+
+    def __init__(self, folder: Path, split: str, encode: Callable[[list[Any]], Any], chunk_bytes: int,
+                 pending_limit: int, watch_unknown: bool):
+        self.folder, self.split = folder, split
+        self.encode, self.chunk_bytes, self.pending_limit = encode, chunk_bytes, pending_limit
+        self.file = open(folder / f"{split}.ids.int32", "wb")  # noqa: SIM115 - closed in finish()
+        self.samples: list[Any] = []
+        self.buffered = 0
+        self.lengths: list[np.ndarray] = []
+        self.where: list[str] = []
+        self.n_bytes = 0
+        self.n_chunks = 0
+        self.seconds = 0.0
+        self.pending: deque[tuple[list[Any], Any]] = deque()
+        self.watch_unknown = watch_unknown
+        self.n_unk = 0
+        self.unk_examples: list[tuple[Any, np.ndarray]] = []
+
+    def add(self, record: Record) -> None:
+        size = sample_size(record.sample)
+        self.samples.append(record.sample)
+        self.where.append(record.where)
+        self.n_bytes += size or 0
+        self.buffered += size if size is not None else 1
+        if self.buffered >= self.chunk_bytes:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.samples:
+            return
+        samples, self.samples, self.buffered = self.samples, [], 0
+        self.n_chunks += 1
+        self.pending.append((samples, self.encode(samples)))
+        while len(self.pending) > self.pending_limit:
+            self._write(*self.pending.popleft())
+
+    def _write(self, samples: list[Any], result: Any) -> None:
+        lengths, ids, seconds = result.get() if hasattr(result, "get") else result
+        self.seconds += seconds
+        self.lengths.append(lengths)
+        ids.tofile(self.file)
+        if self.watch_unknown:
+            n_unk = int((ids == UNK_ID).sum())
+            self.n_unk += n_unk
+            if n_unk and len(self.unk_examples) < UNK_EXAMPLES:
+                ends = np.cumsum(lengths)
+                for sample, a, b in zip(samples, ends - lengths, ends, strict=True):
+                    if (ids[a:b] == UNK_ID).any() and len(self.unk_examples) < UNK_EXAMPLES:
+                        self.unk_examples.append((sample, ids[a:b]))
+
+    def finish(self) -> dict[str, Any]:
+        """Write what is left, the offsets and `<split>.json`; returns what info.json needs of it."""
+        self.flush()
+        while self.pending:
+            self._write(*self.pending.popleft())
+        self.file.close()
+        lengths = np.concatenate(self.lengths) if self.lengths else np.empty(0, np.int64)
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        np.save(self.folder / f"{self.split}.offsets.npy", offsets)
+        (self.folder / f"{self.split}.json").write_text(json.dumps({"where": self.where, "n_bytes": self.n_bytes}))
+        return {"count": len(lengths), "n_tokens": int(offsets[-1]), "n_bytes": self.n_bytes,
+                "seconds": round(self.seconds, 4), "chunks": self.n_chunks}
+
+
+def sample_size(sample: Any) -> int | None:
+    """Bytes of a sample as `module.sample_bytes` counts them; None when it has no byte form."""
+    if isinstance(sample, str):
+        return len(sample.encode("utf-8"))
+    if isinstance(sample, (bytes, bytearray)):
+        return len(sample)
+    if hasattr(type(sample), "__bytes__"):
+        return len(bytes(sample))
+    return None
+
+
+class Encoder:
+    """Tokenizes chunks in this process, or in `num_proc` forked workers for text samples."""
+
+    def __init__(self, tok: Any, num_proc: int):
+        self.tok = tok
+        self.pool = None
+        if num_proc > 1:
+            from polyseq.tokenizers.serialization import tokenizer_to_dict
+
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            self.pool = multiprocessing.get_context(method).Pool(
+                num_proc, initializer=_worker_init, initargs=(tokenizer_to_dict(tok),))
+
+    def __call__(self, samples: list[Any]) -> Any:
+        if self.pool is not None and all(isinstance(s, str) for s in samples):
+            return self.pool.apply_async(_worker_encode, (samples,))
+        start = time.perf_counter()
+        seqs = encode_chunk(self.tok, samples)
+        lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+        ids = np.concatenate(seqs) if seqs else np.empty(0, np.int32)
+        return lengths, ids, time.perf_counter() - start
+
+    @property
+    def pending_limit(self) -> int:
+        return 2 * self.pool._processes if self.pool is not None else 0  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+
+class StreamSource:
+    """The records of each split, read afresh on every pass; records of files to be split go to
+    the split `assign` gives their index (0 train, 1 val, 2 test)."""
+
+    def __init__(self, read: Callable[[Path, ReadReport], Iterator[Record]], files: dict[str, list[Path]],
+                 splits: tuple[str, ...]):
+        self.read, self.files, self.splits = read, files, splits
+        self.assign: np.ndarray | None = None
+
+    def records(self, paths: list[Path], report: ReadReport, warn_empty: bool = False) -> Iterator[Record]:
+        for p in paths:
+            before = report.n_records
+            yield from self.read(p, report)
+            if warn_empty and report.n_records == before and len(paths) > 1:
+                log.warning("%s: no records", p)
+
+    def count(self, split: str) -> int:
+        return sum(1 for _ in self.records(self.files[split], ReadReport()))
+
+    def routed(self) -> Iterator[tuple[str, Record]]:
+        """(split, record) for every record, each source split's bad records logged as the
+        in-memory build logs them; a source split without records is an error."""
+        for source, paths in self.files.items():
+            if not paths:
+                continue
+            report = ReadReport()
+            for i, r in enumerate(self.records(paths, report, warn_empty=True)):
+                if source == "train" and self.assign is not None:
+                    yield self.splits[self.assign[i]], r
+                else:
+                    yield source, r
+            message = f"{source}: {report.summary()}"
+            (log.warning if report.n_bad else log.info)(message)
+            if not report.n_records:
+                bad = f" ({report.summary()})" if report.n_bad else ""
+                raise ReaderError(f"{', '.join(map(str, paths))}: no records{bad}")
+
+    def train_samples(self) -> Iterable[Any]:
+        """A re-iterable of the train split's samples (a tokenizer may read them more than once)."""
+        source = self
+
+        class Samples:
+            def __iter__(self) -> Iterator[Any]:
+                for i, r in enumerate(source.records(source.files["train"], ReadReport())):
+                    if source.assign is None or source.assign[i] == 0:
+                        yield r.sample
+
+        return Samples()
+
+
+def split_assignment(n: int, split: Callable[[range], list[list[int]]]) -> np.ndarray:
+    """Split index (0 train, 1 val, 2 test) of each of n records, as `split(range(n))` parts them."""
+    assign = np.zeros(n, dtype=np.uint8)
+    for k, part in enumerate(split(range(n))):
+        assign[np.asarray(part, dtype=np.int64)] = k
+    return assign
+
+
+def check_parts(assign: np.ndarray | None, has_val_files: bool) -> None:
+    if not has_val_files and assign is not None and not (assign == 1).any():
+        raise ConfigError("the validation split is empty: give --data.val or a larger train set / val fraction")
