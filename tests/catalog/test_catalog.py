@@ -143,7 +143,7 @@ def test_cli_lists_describes_and_fetches(server, register_entries, capsys):
     out = capsys.readouterr().out
     assert f"{base}/x.csv" in out and SHA in out and "classify target='label'" in out
     assert main(["datasets", "fetch", "toy"]) == 0
-    assert "1 file(s) verified" in capsys.readouterr().out
+    assert "1 fetched and verified (SHA-256)" in capsys.readouterr().out
     assert main(["datasets"]) == 0
     line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("toy "))
     assert " yes " in line

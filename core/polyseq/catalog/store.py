@@ -5,7 +5,9 @@ Layout: `$POLYSEQ_CACHE/datasets/<name>/<file name>` for a downloaded dataset,
 `$POLYSEQ_CACHE/datasets/<name>/derived/` for the files an entry's `derive` makes from its
 downloaded ones. A file is only ever put in place by a rename, after its checksum was verified,
 and a generated or derived folder only when its function finished: what is in the cache is
-complete. A file another entry lists too (same checksum) is taken from that entry's cache
+complete. Every use re-checks it cheaply (`stamps`: size and time against the verified stamp, the
+SHA-256 again when they differ): a file replaced in the cache is fetched again, a changed generated
+or derived folder is made again, with a warning naming the file. A file another entry lists too (same checksum) is taken from that entry's cache
 folder (a hard link where the file system allows it) instead of being fetched twice.
 
 Environment:
@@ -25,6 +27,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from polyseq.catalog import stamps
 from polyseq.catalog.download import download, sha256_of
 from polyseq.catalog.entry import DatasetEntry, RemoteFile
 from polyseq.data import cache_root, write_atomically
@@ -114,32 +117,35 @@ def find_in_mirror(file: RemoteFile) -> Path | None:
 
 
 def fetch(
-    dataset: str | DatasetEntry, *, seed: int | None = None, progress: bool = True, verify: bool = False
+    dataset: str | DatasetEntry, *, seed: int | None = None, progress: bool = True, verify: bool = False,
+    checked: list[stamps.Check] | None = None,
 ) -> Path:
     """Make every file of `dataset` present in the cache and return its folder (`dataset_folder`).
 
     Offline datasets are generated (once per seed). For downloaded ones, each missing file is
     taken from another entry's cache, copied from a mirror (verified) or downloaded (verified,
-    resumable); `verify=True` also re-checks the files already cached. A derived dataset then
-    runs its `derive` once over the files.
+    resumable). Files already cached are checked against their stamps (hashed again when their size
+    or time changed); `verify=True` hashes them all. A derived dataset then runs its `derive` once
+    over the files. `checked` collects one `stamps.Check` per file already in the cache and still good.
     """
     entry = get_dataset(dataset)
     if entry.offline:
-        return _generate(entry, entry.seed if seed is None else seed)
-    if entry.derived and dataset_folder(entry).is_dir() and not verify:
-        return dataset_folder(entry)
+        return _generate(entry, entry.seed if seed is None else seed, verify)
+    if entry.derived and not verify and _made_folder(entry, dataset_folder(entry), verify):
+        return dataset_folder(entry)  # what is trained on is there and unchanged: the sources are not needed
     folder = files_folder(entry)
     many = len(entry.files) > 20
     bar = _files_bar(entry, progress) if many else None
     try:
         for file in entry.files:
-            _fetch_file(entry, file, folder / file.name, progress=progress and not many, verify=verify)
+            _fetch_file(entry, file, folder / file.name, progress=progress and not many, verify=verify,
+                        checked=checked)
             if bar is not None:
                 bar.update(1)
     finally:
         if bar is not None:
             bar.close()
-    return _derive(entry, folder) if entry.derived else folder
+    return _derive(entry, folder, verify) if entry.derived else folder
 
 
 def split_files(
@@ -171,21 +177,28 @@ def _files_bar(entry: DatasetEntry, enabled: bool) -> Any:
     return tqdm(total=len(entry.files), unit="file", desc=entry.name, leave=False)
 
 
-def _fetch_file(entry: DatasetEntry, file: RemoteFile, dest: Path, *, progress: bool, verify: bool) -> None:
+def _fetch_file(entry: DatasetEntry, file: RemoteFile, dest: Path, *, progress: bool, verify: bool,
+                checked: list[stamps.Check] | None = None) -> None:
     what = f"dataset {entry.name!r}, file {file.name!r}"
     expected = file.stored_sha256
     if dest.is_file():
-        if not verify or expected is None:
+        result = stamps.check_file(dest, expected, full=verify)
+        if result.ok:
+            if checked is not None:
+                checked.append(result)
             return
-        got = sha256_of(dest)
-        if got == expected:
-            return
-        warnings.warn(f"{what}: cached copy {dest} has SHA-256 {got}, expected {expected}; fetching it again",
-                      stacklevel=3)
+        warnings.warn(f"{what}: the cached copy {dest} changed since it was verified (SHA-256 {result.sha256}, "
+                      f"expected {expected or 'the one verified before'}); fetching it again", stacklevel=3)
         dest.unlink()
     dest.parent.mkdir(parents=True, exist_ok=True)
-    if _link_from_other_entry(entry, file, dest):
-        return
+    stamps.record(dest, _put_in_place(entry, file, dest, what, progress))
+
+
+def _put_in_place(entry: DatasetEntry, file: RemoteFile, dest: Path, what: str, progress: bool) -> str:
+    """Copy, link or download `file` to `dest`; the SHA-256 of what was put there."""
+    expected = file.stored_sha256
+    if (linked := _link_from_other_entry(entry, file, dest)) is not None:
+        return linked
     local = find_in_mirror(file)
     if local is not None:
         got = sha256_of(local)
@@ -194,25 +207,24 @@ def _fetch_file(entry: DatasetEntry, file: RemoteFile, dest: Path, *, progress: 
                                f"Replace it with a good copy, or remove it from {MIRROR_VAR} to download {file.url}.")
         if expected is None:
             warnings.warn(f"{what}: {local} accepted without verification (no checksum is known; got {got})",
-                          ChecksumWarning, stacklevel=3)
+                          ChecksumWarning, stacklevel=4)
         _copy_atomically(local, dest)
-        return
+        return got
     if offline():
         raise DatasetError(f"{what}: not in the cache and {OFFLINE_VAR} is set; cannot download {file.url}. "
                            f"Set {MIRROR_VAR} to a folder holding {file.mirror_path or file.name}, or unset {OFFLINE_VAR}.")
-    _download_file(entry, file, dest, what, progress)
+    return _download_file(entry, file, dest, what, progress)
 
 
-def _download_file(entry: DatasetEntry, file: RemoteFile, dest: Path, what: str, progress: bool) -> None:
+def _download_file(entry: DatasetEntry, file: RemoteFile, dest: Path, what: str, progress: bool) -> str:
     if file.assemble is not None:
-        _assemble(file, dest, what, progress)
-        return
+        return _assemble(file, dest, what, progress)
     if file.process is None:
         got = download(file.url, dest, file.sha256, file.size, what=what, progress=progress)
         if file.sha256 is None:
             warnings.warn(f"{what}: {file.url} has no published checksum; accepted unverified (SHA-256 {got})",
-                          ChecksumWarning, stacklevel=4)
-        return
+                          ChecksumWarning, stacklevel=5)
+        return got
     raw = dest.parent / ".downloads" / f"{dest.name}.upstream"
     got = download(file.url, raw, file.sha256, file.size, what=what, progress=progress)
     tmp = dest.with_name(f".{dest.name}.processing")
@@ -231,9 +243,10 @@ def _download_file(entry: DatasetEntry, file: RemoteFile, dest: Path, what: str,
         raw.unlink()
     finally:
         tmp.unlink(missing_ok=True)
+    return result
 
 
-def _assemble(file: RemoteFile, dest: Path, what: str, progress: bool) -> None:
+def _assemble(file: RemoteFile, dest: Path, what: str, progress: bool) -> str:
     parts = dest.parent / ".downloads" / f"{dest.name}.parts"
 
     def get(url: str) -> bytes:
@@ -254,22 +267,23 @@ def _assemble(file: RemoteFile, dest: Path, what: str, progress: bool) -> None:
         shutil.rmtree(parts, ignore_errors=True)
     finally:
         tmp.unlink(missing_ok=True)
+    return result
 
 
-def _link_from_other_entry(entry: DatasetEntry, file: RemoteFile, dest: Path) -> bool:
-    """Put in `dest` the same file (same stored checksum) cached by another entry; False if none is."""
+def _link_from_other_entry(entry: DatasetEntry, file: RemoteFile, dest: Path) -> str | None:
+    """Put in `dest` the same file (same stored checksum) cached by another entry: its SHA-256, or None."""
     expected = file.stored_sha256
     if expected is None:
-        return False
+        return None
     for other in datasets().values():
         if other.name == entry.name or other.offline:
             continue
         for same in (f for f in other.files if f.stored_sha256 == expected):
             cached = files_folder(other) / same.name
-            if cached.is_file() and sha256_of(cached) == expected:
+            if cached.is_file() and stamps.check_file(cached, expected).ok:
                 _copy_atomically(cached, dest, link=True)
-                return True
-    return False
+                return expected
+    return None
 
 
 def _copy_atomically(source: Path, dest: Path, link: bool = False) -> None:
@@ -288,18 +302,37 @@ def _copy_atomically(source: Path, dest: Path, link: bool = False) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _derive(entry: DatasetEntry, files: Path) -> Path:
+def _made_folder(entry: DatasetEntry, folder: Path, verify: bool) -> bool:
+    """Is the generated or derived `folder` there and unchanged? A changed one is removed, with a warning."""
+    if not folder.is_dir():
+        return False
+    changes = stamps.folder_changes(folder, full=verify)
+    if not changes:
+        return True
+    warnings.warn(f"dataset {entry.name!r}: {folder} changed since it was made ({'; '.join(changes[:3])}"
+                  f"{'; ...' if len(changes) > 3 else ''}); making it again", stacklevel=4)
+    shutil.rmtree(folder)
+    stamps.manifest_path(folder).unlink(missing_ok=True)
+    return False
+
+
+def _make_folder(folder: Path, fill: Any) -> None:
+    write_atomically(folder, fill)
+    stamps.record_folder(folder)
+
+
+def _derive(entry: DatasetEntry, files: Path, verify: bool = False) -> Path:
     folder = dataset_folder(entry)
-    if folder.is_dir():
+    if _made_folder(entry, folder, verify):
         return folder
     derive = resolve(entry.derive, f"dataset {entry.name!r}: derive")
-    write_atomically(folder, lambda tmp: derive(files, tmp))
+    _make_folder(folder, lambda tmp: derive(files, tmp))
     return folder
 
 
-def _generate(entry: DatasetEntry, seed: int) -> Path:
+def _generate(entry: DatasetEntry, seed: int, verify: bool = False) -> Path:
     folder = dataset_folder(entry, seed)
-    if folder.is_dir():
+    if _made_folder(entry, folder, verify):
         return folder
     missing = [m for m in entry.requires if importlib.util.find_spec(m) is None]
     if missing:
@@ -307,5 +340,5 @@ def _generate(entry: DatasetEntry, seed: int) -> Path:
                            f"Install it (pip install {' '.join(missing)}), or choose another dataset "
                            f"(`polyseq datasets --domain {entry.domain}`).")
     generator = resolve(entry.generator, f"dataset {entry.name!r}: generator")
-    write_atomically(folder, lambda tmp: generator(tmp, seed))
+    _make_folder(folder, lambda tmp: generator(tmp, seed))
     return folder

@@ -137,9 +137,21 @@ def run_info(args: argparse.Namespace) -> int:
 
 def run_fetch(args: argparse.Namespace) -> int:
     entry = get_dataset(args.name)
-    folder = fetch(entry, seed=args.seed, progress=sys.stderr.isatty(), verify=args.verify)
+    checked: list = []
+    folder = fetch(entry, seed=args.seed, progress=sys.stderr.isatty(), verify=args.verify, checked=checked)
     n = sum(1 for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-    print(f"{entry.name}: {n} file(s) verified in {folder}")
+    print(f"{entry.name}: {n} file(s) in {folder}")
+    hashed = sum(c.hashed for c in checked)
+    parts = [f"{len(entry.files) - len(checked)} fetched and verified (SHA-256)" if len(entry.files) > len(checked) else "",
+             f"{hashed} already cached, SHA-256 checked now" if hashed else "",
+             f"{len(checked) - hashed} already cached, size and time unchanged since verified "
+             "(--verify re-hashes them)" if len(checked) > hashed else ""]
+    if any(parts):
+        print(f"  downloaded files: {', '.join(p for p in parts if p)}")
+    if entry.offline or entry.derived:
+        how = "generated" if entry.offline else "derived from the downloaded files"
+        print(f"  {how} by the plugin; unchanged since then"
+              + (" (every file's SHA-256 checked now)" if args.verify else " (size and time; --verify re-hashes)"))
     return 0
 
 
