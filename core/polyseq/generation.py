@@ -5,6 +5,9 @@ The Transformer decodes with its KV cache and the RNN carries its state (`Backbo
 path is tested against. A sample starts after <eos> - the separator the LM saw between training
 records - followed by the prompt's ids, and stops at the next <eos>.
 
+`generate(..., on_step=f)` calls `f(StepChoice(...))` once per step with the model's logits, the
+distribution the sampler drew from and the ids chosen: `polyseq.views.explain` builds on it.
+
 Encoder-decoders (seq2seq) decode with `polyseq.models.decoding.translate`, which samples with the
 same `SamplingConfig` and `next_tokens` and adds beam search.
 """
@@ -12,6 +15,7 @@ same `SamplingConfig` and `next_tokens` and adds beam search.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,13 +67,12 @@ def adjusted_logits(logits: torch.Tensor, history: torch.Tensor, cfg: SamplingCo
     return logits
 
 
-def next_tokens(
-    logits: torch.Tensor, history: torch.Tensor, cfg: SamplingConfig, generator: torch.Generator, allow_eos: bool = True
-) -> torch.Tensor:
-    """(B, V) logits, (B, L) ids so far -> (B,) next ids."""
+def sampling_probs(logits: torch.Tensor, history: torch.Tensor, cfg: SamplingConfig, allow_eos: bool = True) -> torch.Tensor:
+    """(B, V) logits, (B, L) ids so far -> (B, V) the distribution the next id is drawn from: after the
+    banned ids, repetition penalty, temperature, top-k and top-p (greedy, temperature 0: one-hot)."""
     logits = adjusted_logits(logits, history, cfg, allow_eos)
     if cfg.temperature == 0:
-        return logits.argmax(-1)
+        return torch.zeros_like(logits).scatter_(1, logits.argmax(-1, keepdim=True), 1.0)
     logits = logits / cfg.temperature
     if cfg.top_k is not None and cfg.top_k < logits.size(-1):
         kth = logits.topk(cfg.top_k, dim=-1).values[:, -1:]
@@ -79,8 +82,32 @@ def next_tokens(
         cumulative = sorted_logits.softmax(-1).cumsum(-1)
         drop = cumulative - sorted_logits.softmax(-1) >= cfg.top_p  # keep the smallest set reaching top_p
         logits = logits.masked_fill(drop.scatter(1, order, drop), float("-inf"))
-    probs = logits.softmax(-1)
-    return torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(1).to(logits.device)
+    return logits.softmax(-1)
+
+
+def draw(probs: torch.Tensor, cfg: SamplingConfig, generator: torch.Generator) -> torch.Tensor:
+    """(B, V) `sampling_probs` -> (B,) ids: the argmax when greedy, else one draw per row."""
+    if cfg.temperature == 0:
+        return probs.argmax(-1)
+    return torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(1).to(probs.device)
+
+
+def next_tokens(
+    logits: torch.Tensor, history: torch.Tensor, cfg: SamplingConfig, generator: torch.Generator, allow_eos: bool = True
+) -> torch.Tensor:
+    """(B, V) logits, (B, L) ids so far -> (B,) next ids."""
+    return draw(sampling_probs(logits, history, cfg, allow_eos), cfg, generator)
+
+
+@dataclass(frozen=True)
+class StepChoice:
+    """What `generate` saw and chose at one step, for every row of the batch."""
+
+    step: int  # 0: the first new token
+    logits: torch.Tensor  # (B, V) the model's raw logits
+    probs: torch.Tensor  # (B, V) the distribution the sampler drew from (`sampling_probs`)
+    chosen: torch.Tensor  # (B,) the ids emitted
+    active: torch.Tensor  # (B,) bool: rows still generating (a finished row only repeats <eos>)
 
 
 def _padded(seqs: list[list[int]], device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -100,10 +127,12 @@ def _init_state(backbone: Any, batch: int, device: torch.device, max_len: int) -
 
 
 @torch.no_grad()
-def generate(model: Any, prompts: list[list[int]], cfg: SamplingConfig, use_cache: bool = True) -> list[list[int]]:
+def generate(model: Any, prompts: list[list[int]], cfg: SamplingConfig, use_cache: bool = True,
+             on_step: Callable[[StepChoice], None] | None = None) -> list[list[int]]:
     """New ids for each prompt (prompt ids not repeated; <eos> not included).
 
-    `model` is a causal-LM `SequenceModel` (any module with `.backbone` and an LM `.head`).
+    `model` is a causal-LM `SequenceModel` (any module with `.backbone` and an LM `.head`);
+    `on_step`, if given, is called after every step with what was seen and chosen.
     """
     backbone, head = model.backbone, model.head
     if not getattr(backbone, "causal", False):
@@ -127,8 +156,11 @@ def generate(model: Any, prompts: list[list[int]], cfg: SamplingConfig, use_cach
     for step in range(cfg.max_new_tokens):
         # only the repetition penalty needs the history (padding ids are banned anyway)
         history = torch.cat([prompt_ids, new[:, :step]], 1) if cfg.repetition_penalty != 1.0 else prompt_ids[:, :1]
-        nxt = next_tokens(head(last[:, None, :]).squeeze(1), history, cfg, generator, step >= cfg.min_new_tokens)
-        nxt = torch.where(done, torch.full_like(nxt, EOS_ID), nxt)
+        logits = head(last[:, None, :]).squeeze(1)
+        probs = sampling_probs(logits, history, cfg, step >= cfg.min_new_tokens)
+        nxt = torch.where(done, torch.full_like(done, EOS_ID, dtype=torch.long), draw(probs, cfg, generator))
+        if on_step is not None:
+            on_step(StepChoice(step, logits, probs, nxt, ~done))
         new[:, step] = nxt
         done |= nxt == EOS_ID
         steps = step + 1

@@ -3,6 +3,10 @@
 The loop is `polyseq.training.inference` (Lightning's Trainer.predict): --trainer.* flags as in fit.
 Inputs are cut into --batch-size chunks and chunk k samples with seed `--seed + its first index`, so
 the samples do not depend on how many devices share the chunks.
+
+`--explain [K]` shows, instead of writing samples, each step's top-K next tokens with the sampler's
+and the model's probabilities (`polyseq.views.explain`): a table on stdout, or JSONL with --out;
+`--plot FILE.png` draws the first --plot-steps steps of the first sample as bar charts.
 """
 
 from __future__ import annotations
@@ -36,8 +40,13 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--beam-size", type=int, default=1, help="seq2seq: beam search width (1: greedy or sampling)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--reference", type=Path, help="training data, for novelty and distribution metrics")
-    p.add_argument("--out", required=True, type=Path, help="where the domain's writer puts the samples")
+    p.add_argument("--out", type=Path, help="where the domain's writer puts the samples (with --explain: the JSONL of steps)")
     p.add_argument("--metrics-out", type=Path, help="JSON with the metrics (default: <out>.metrics.json)")
+    p.add_argument("--explain", nargs="?", const=5, type=int, metavar="K",
+                   help="lm: show each step's top K (default 5) next tokens with their probabilities instead of "
+                        "writing samples: a table, or one JSON object per step in --out")
+    p.add_argument("--plot", type=Path, metavar="FILE.png", help="lm: bar charts of the first steps' next-token choices")
+    p.add_argument("--plot-steps", type=int, default=8, help="how many steps --plot draws (default 8)")
     add_inference_arguments(p, batch_size=16)
     p.set_defaults(run=run)
 
@@ -52,6 +61,12 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("-n, --batch-size and --beam-size must be >= 1")
     if not math.isfinite(args.temperature) or args.temperature < 0:
         raise ConfigError(f"--temperature must be a finite number >= 0 (0: greedy), got {args.temperature}")
+    explaining = args.explain is not None or args.plot is not None
+    if args.out is None and not explaining:
+        raise ConfigError("--out is required: where the domain's writer puts the samples (or give --explain to see "
+                          "next-token choices)")
+    if explaining and (args.explain is not None and args.explain < 1 or args.plot_steps < 1):
+        raise ConfigError(f"--explain K and --plot-steps must be >= 1, got {args.explain} and {args.plot_steps}")
     cfg = SamplingConfig(args.max_new_tokens, args.temperature, args.top_k, args.top_p, args.repetition_penalty,
                          args.seed, args.min_new_tokens)
     trainer = make_trainer(args)
@@ -70,6 +85,11 @@ def run(args: argparse.Namespace) -> int:
               else [prompt_of(args, domain)] * args.num_samples)
     if args.prompt is not None:
         check_prompt(args.prompt, inputs[0], loaded.tokenizer)
+    if explaining:
+        if task.generates != "prompt":
+            raise ConfigError(f"{args.ckpt}: --explain and --plot show the steps of prompt generation (--data.task lm); "
+                              f"a {task.name!r} model's decoding has no step view yet")
+        return run_explain(args, trainer, model, inputs, cfg)
 
     def step(model: Any, chunk: list[Any], start: int) -> list[Any]:
         options = {"sampling": SamplingConfig(**{**cfg.__dict__, "seed": cfg.seed + start}), "beam_size": args.beam_size}
@@ -89,6 +109,36 @@ def run(args: argparse.Namespace) -> int:
     print(json.dumps(metrics, indent=2))
     print(f"{len(samples)} samples written to {', '.join(map(str, written[:3]))}{' ...' if len(written) > 3 else ''}; "
           f"metrics in {metrics_out}", file=sys.stderr)
+    return 0
+
+
+def run_explain(args: argparse.Namespace, trainer: Any, model: Any, inputs: list[Any], cfg: Any) -> int:
+    """--explain / --plot: the same sampling, chunks and seeds as writing samples; each step recorded."""
+    from polyseq.generation import SamplingConfig
+    from polyseq.training import inference
+    from polyseq.views import explain as view
+
+    k = args.explain or 5
+
+    def step(model: Any, chunk: list[Any], start: int) -> list[Any]:
+        return [view.explain(model, chunk, SamplingConfig(**{**cfg.__dict__, "seed": cfg.seed + start}), k, start)]
+
+    chunks = inference.run(trainer, model, len(inputs), args.batch_size, lambda start, stop: inputs[start:stop], step,
+                           tensors=False)
+    if not trainer.is_global_zero:
+        return 0
+    explanation, *rest = inference.flatten(chunks)
+    for part in rest:
+        explanation.extend(part)
+    if args.out is not None:
+        view.write_jsonl(explanation, args.out)
+        print(f"{len(explanation.steps)} steps of {len(explanation.samples)} samples written to {args.out}", file=sys.stderr)
+    elif args.explain is not None:
+        print(view.format_table(explanation))
+    if args.plot is not None:
+        drawn = min(args.plot_steps, len(explanation.of_sample(0)))
+        view.plot(explanation, args.plot, steps=args.plot_steps)
+        print(f"the first {drawn} steps of sample 0 drawn in {args.plot}", file=sys.stderr)
     return 0
 
 
