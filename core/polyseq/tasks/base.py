@@ -48,6 +48,10 @@ class Task:
     primary_metric: ClassVar[tuple[str, ...]] = ("loss",)  # candidates, first present wins (without "val/")
     higher_is_better: ClassVar[bool] = False
     report_metrics: ClassVar[tuple[str, ...]] = ()  # shown beside the primary metric in `polyseq compare`
+    # `polyseq plot` of a trained model on its validation split, read from the `predict` rows:
+    # "classes": confusion matrix + ROC (columns prob_<label> for each of info.labels, targets = class ids);
+    # "values": predicted vs true (columns pred_<name> for each of info.target_names); None: curves only
+    result_plot: ClassVar[str | None] = None
 
     # ---- configuration ---------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ class Classify(Task):
     primary_metric = ("acc",)
     higher_is_better = True
     report_metrics = ("f1", "auroc")
+    result_plot = "classes"
 
     def prepare_targets(self, records: Any, tokenizer: Any, data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         records_with_targets(records, data.target)

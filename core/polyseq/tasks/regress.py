@@ -36,6 +36,7 @@ class Regress(Task):
     record_target = "a number or a list of numbers"
     primary_metric = ("rmse",)
     report_metrics = ("mae", "r2")
+    result_plot = "values"
 
     def prepare_targets(self, records: Any, tokenizer: Any, data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         import numpy as np
