@@ -103,7 +103,7 @@ class Spans(HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.spans, self.images, self.depth, self.open = [], [], 0, None
+        self.spans, self.images, self.depth, self.open, self.rows, self.cell = [], [], 0, None, [], None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -114,10 +114,16 @@ class Spans(HTMLParser):
             self.open = [a.get("class"), a.get("title"), ""]
         elif tag == "img":
             self.images.append(a["src"])
+        elif tag == "tr":
+            self.rows.append([])
+        elif tag == "td":
+            self.cell = ""
 
     def handle_data(self, data):
         if self.open is not None:
             self.open[2] += data
+        if self.cell is not None:
+            self.cell += data
 
     def handle_endtag(self, tag):
         if tag == "span" and self.open is not None:
@@ -125,6 +131,9 @@ class Spans(HTMLParser):
             self.open = None
         elif tag == "div":
             self.depth = 0
+        elif tag == "td":
+            self.rows[-1].append(self.cell)
+            self.cell = None
 
 
 @pytest.mark.parametrize(("domain", "name"), DOMAIN_TOKENIZERS, ids=IDS)
@@ -183,7 +192,8 @@ def test_image_needs_a_tokenizer_that_places_tokens_in_time(tmp_path, capsys):
     assert "--image: tokenizer 'dna.nucleotide' places no tokens in time" in capsys.readouterr().err
 
 
-COMPARE = {"text": "char,word,bpe:vocab_size=300,bytes", "dna": "nucleotide,kmer:k=3,bpe", "smiles": "atom,char,bpe,selfies",
+COMPARE = {"text": "char,word,bpe:vocab_size=300,bytes", "dna": "nucleotide,kmer:k=3,bpe",
+           "smiles": "atom,char,bpe,selfies",
            "midi": "remi,midilike,remi_bpe", "latex": "math,bytes", "code": "pygments,bytes"}
 
 
@@ -212,7 +222,9 @@ def test_compare_table_has_each_tokenizers_figures(domain, example_file, tmp_pat
     assert ("* learned vocabulary: trained on this same input" in table) is ("*" in table.split("means over")[0])
     parser = Spans()
     parser.feed(page.read_text(encoding="utf-8"))
-    assert len(parser.spans) == len(COMPARE[domain].split(",")) and "Comparison" in page.read_text(encoding="utf-8")
+    assert len(parser.spans) == len(COMPARE[domain].split(","))
+    text_rows = [line.split() for line in table.splitlines()[2:2 + len(parser.spans)]]
+    assert [r for r in parser.rows if r] == text_rows  # the page's table holds the printed figures
 
 
 def test_compare_counts_unknowns(capsys):

@@ -42,7 +42,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--decode-to", type=Path, help="decode the ids again and write the samples with the domain's writer")
     v = p.add_argument_group("views", "see how samples are cut (colours follow NO_COLOR)")
     v.add_argument("--show", action="store_true",
-                   help="print each sample with its token boundaries in colour (<unk>, byte fallback and special tokens highlighted)")
+                   help="print each sample with its token boundaries in colour "
+                        "(<unk>, byte fallback and special tokens highlighted)")
     v.add_argument("--html", type=Path, metavar="FILE", help="write the same view as one self-contained HTML page")
     v.add_argument("--image", type=Path, metavar="PNG",
                    help="piano roll of each sample with token boundaries (tokenizers with token_times: midi); "
@@ -138,13 +139,12 @@ def run(args: argparse.Namespace) -> int:
                 mismatches += not entry["round_trip"]
         if args.json:
             print(json.dumps(entry, ensure_ascii=False, default=str))
-        elif args.show:
-            status = "" if "round_trip" not in entry else ("  round trip: ok" if entry["round_trip"] else "  round trip: MISMATCH")
-            print(f"{entry['source']}  ({len(ids)} tokens){status}")
-            show(tokenizer, record.sample)
         else:
             status = "" if "round_trip" not in entry else ("  round trip: ok" if entry["round_trip"] else "  round trip: MISMATCH")
             print(f"{entry['source']}  ({len(ids)} tokens){status}")
+            if args.show:
+                show(tokenizer, record.sample)
+                continue
             print("  tokens: " + " ".join(tokens))
             print("  ids:    " + " ".join(map(str, ids)))
     if args.html or args.image:
@@ -217,8 +217,8 @@ def run_compare(args: argparse.Namespace, domain: Any, records: list[Record]) ->
     """Each tokenizer of --compare on the same records: the first record cut by each, then the table."""
     from polyseq.cli import parse_options
     from polyseq.views.tokens import (
-        compare_row, legend_line, parse_compare, render_html, render_html_section, render_table, render_terminal,
-        token_view,
+        compare_row, legend_line, parse_compare, render_html, render_html_section, render_html_table, render_table,
+        render_terminal, token_view,
     )
 
     samples = [r.sample for r in records]
@@ -236,9 +236,7 @@ def run_compare(args: argparse.Namespace, domain: Any, records: list[Record]) ->
     print()
     print(table)
     if args.html:
-        import html
-
-        sections.append(f"<section><h2>Comparison</h2><pre>{html.escape(table)}</pre></section>")
+        sections.append(render_html_table(rows, len(samples)))
         args.html.write_text(render_html(f"polyseq tokenize --compare: {args.domain}", sections), encoding="utf-8")
         print(f"token view written to {args.html}", file=sys.stderr)
     return 0

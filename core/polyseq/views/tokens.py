@@ -12,9 +12,10 @@ Everything goes through the tokenizer contract, never a domain's name:
 
 Highlighted kinds: `special` (<bos>, <pad>... any id of `tokenizer.special_tokens` but <unk>),
 `unk` (<unk>) and `fallback` (a byte token `<0xNN>` of a tokenizer whose `fallback` option is
-"bytes": the core's lookup and char tokenizers spell a symbol outside their vocabulary so, as Hugging
-Face tokenizers' byte_fallback does; the bytes tokenizer's bytes are its vocabulary, not a fallback). The piano roll of a note sample is in
-`polyseq.views.token_roll` (matplotlib is imported only there).
+"bytes": the core's lookup and char tokenizers spell a symbol outside their vocabulary so, as
+Hugging Face tokenizers' byte_fallback does; the bytes tokenizer's bytes are its vocabulary, not a
+fallback). The piano roll of a note sample is in `polyseq.views.token_roll` (matplotlib is
+imported only there).
 """
 
 from __future__ import annotations
@@ -233,7 +234,8 @@ def parse_compare(spec: str) -> list[tuple[str, str, list[str]]]:
     out = []
     for item in (s.strip() for s in spec.split(",")):
         if not item:
-            raise ConfigError(f"--compare {spec!r}: an empty tokenizer name; give names such as 'char,bpe:vocab_size=500'")
+            raise ConfigError(f"--compare {spec!r}: an empty tokenizer name; give names such as "
+                              "'char,bpe:vocab_size=500'")
         name, *options = item.split(":")
         bad = [o for o in options if "=" not in o]
         if bad:
@@ -273,17 +275,36 @@ def compare_row(label: str, tokenizer: Any, samples: Sequence[Any], seqs: Sequen
             "trained": bool(getattr(tokenizer, "trainable", False))}
 
 
-def render_table(rows: Sequence[dict[str, Any]], n_samples: int) -> str:
-    """The comparison as an aligned text table with its footnotes."""
-    header = ["tokenizer", "vocab size", "tokens/sample", "bytes/token", "% unk/fallback"]
-    body = [[r["tokenizer"] + ("*" if r["trained"] else ""), f"{r['vocab_size']:,}", f"{r['tokens_per_sample']:.1f}",
+_HEADER = ["tokenizer", "vocab size", "tokens/sample", "bytes/token", "% unk/fallback"]
+
+
+def _cells(rows: Sequence[dict[str, Any]]) -> list[list[str]]:
+    return [[r["tokenizer"] + ("*" if r["trained"] else ""), f"{r['vocab_size']:,}", f"{r['tokens_per_sample']:.1f}",
              "-" if r["bytes_per_token"] is None else f"{r['bytes_per_token']:.2f}", f"{r['unk_fallback_pct']:.1f}"]
             for r in rows]
+
+
+def _footnotes(rows: Sequence[dict[str, Any]], n_samples: int) -> list[str]:
+    notes = [f"means over {n_samples} sample(s); bytes: UTF-8 for text, bytes(sample) (the file form) for "
+             "other samples"]
+    if any(r["trained"] for r in rows):
+        notes.append("* learned vocabulary: trained on this same input, so its figures are optimistic")
+    return notes
+
+
+def render_html_table(rows: Sequence[dict[str, Any]], n_samples: int) -> str:
+    """The comparison as an HTML section (a table and its footnotes)."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in _HEADER)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in _cells(rows))
+    notes = "".join(f"<p>{html.escape(n)}</p>" for n in _footnotes(rows, n_samples))
+    return f"<section><h2>Comparison</h2><table><tr>{head}</tr>{body}</table>{notes}</section>"
+
+
+def render_table(rows: Sequence[dict[str, Any]], n_samples: int) -> str:
+    """The comparison as an aligned text table with its footnotes."""
+    header, body = _HEADER, _cells(rows)
     widths = [max(len(x[c]) for x in [header, *body]) for c in range(len(header))]
     lines = ["  ".join(x[c].ljust(widths[c]) if c == 0 else x[c].rjust(widths[c]) for c in range(len(header)))
              for x in [header, *body]]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    lines.append(f"means over {n_samples} sample(s); bytes: UTF-8 for text, bytes(sample) (the file form) for other samples")
-    if any(r["trained"] for r in rows):
-        lines.append("* learned vocabulary: trained on this same input, so its figures are optimistic")
-    return "\n".join(lines)
+    return "\n".join(lines + _footnotes(rows, n_samples))
