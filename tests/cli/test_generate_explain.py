@@ -96,7 +96,8 @@ def test_greedy_puts_all_of_p_on_the_argmax(tiny_lm):
         assert s.p == 1.0 and s.top[0].id == s.id and s.top[1].p == 0.0
         allowed = [c for c in s.top if c.id not in BANNED]
         assert s.p_raw == max(c.p_raw for c in allowed)
-    assert "greedy" in format_table(explanation)
+    table = format_table(explanation)
+    assert "greedy" in table and table.count("\n*") == 0 and table.count(" *") >= len(explanation.steps)
 
 
 def test_generate_explain_writes_jsonl_and_a_plot(tiny_lm, tmp_path, capsys):
@@ -118,6 +119,7 @@ def test_generate_explain_writes_jsonl_and_a_plot(tiny_lm, tmp_path, capsys):
     assert capsys.readouterr().out == ""  # the records went to --out
 
 
+@pytest.mark.parametrize("tiny_lm", ["dna"], indirect=True)  # format_table runs on every domain above
 def test_generate_explain_prints_the_table(tiny_lm, capsys):
     _, path, _ = tiny_lm
     assert main(["generate", "--ckpt", str(path), "-n", "1", "--max-new-tokens", "3", "--temperature", "0",

@@ -157,6 +157,7 @@ def plot(explanation: Explanation, path: str | Path, steps: int = 8, sample: int
     """Bar charts of the first `steps` steps of one sample (default: the first): per step its top-k
     tokens, the sampler's p beside the raw softmax, the emitted token's bars highlighted."""
     from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
 
     index = explanation.start if sample is None else sample
     shown = explanation.of_sample(index)[:steps]
@@ -164,24 +165,32 @@ def plot(explanation: Explanation, path: str | Path, steps: int = 8, sample: int
         raise ValueError(f"sample {index} has no steps to plot")
     cols = min(4, len(shown))
     rows = -(-len(shown) // cols)
-    fig = Figure(figsize=(3.2 * cols, 0.35 * explanation.k * rows + 1.2 * rows), layout="constrained")
+    bars = explanation.k + 1  # room for the emitted token when it is not among the top k
+    height = 0.3 * bars * rows + 0.9 * rows + 0.5
+    fig = Figure(figsize=(3.4 * cols, height))  # fixed margins: a layout engine doubles the drawing time
+    fig.subplots_adjust(left=1.2 / (3.4 * cols), right=0.98, bottom=0.45 / height, top=1 - 0.75 / height,
+                        wspace=0.6, hspace=0.9 / (0.3 * bars + 0.9))
     axes = fig.subplots(rows, cols, squeeze=False)
     for ax, s in zip(axes.flat, shown, strict=False):
-        labels = [_shown(c.token, 14) for c in s.top][::-1]
-        y = torch.arange(len(labels)).tolist()
-        chosen = [c.id == s.id for c in s.top][::-1]
-        ax.barh([v + 0.2 for v in y], [c.p for c in s.top][::-1], height=0.4, label="p (sampler)",
-                color=["tab:orange" if c else "tab:blue" for c in chosen])
-        ax.barh([v - 0.2 for v in y], [c.p_raw for c in s.top][::-1], height=0.4, label="raw softmax", color="0.7")
-        ax.set_yticks(y, labels, fontsize=8)
-        for tick, c in zip(ax.get_yticklabels(), chosen, strict=True):
-            tick.set_fontweight("bold" if c else "normal")
-        ax.set_xlim(0, 1)
-        ax.set_title(f"step {s.step}: {_shown(s.token, 16)} (p {s.p:.2f})", fontsize=9)
+        choices = s.top if any(c.id == s.id for c in s.top) else [*s.top, Choice(s.id, s.token, s.p, s.p_raw)]
+        choices = choices[::-1]  # barh draws bottom-up: the most probable on top
+        y = list(range(len(choices)))
+        emitted = [c.id == s.id for c in choices]
+        ax.barh([v + 0.2 for v in y], [c.p for c in choices], height=0.4, label="p (sampler)",
+                color=["tab:orange" if e else "tab:blue" for e in emitted])
+        ax.barh([v - 0.2 for v in y], [c.p_raw for c in choices], height=0.4, label="raw softmax", color="0.7")
+        ax.set_yticks(y, [_shown(c.token, 14) for c in choices], fontsize=8)
+        for tick, e in zip(ax.get_yticklabels(), emitted, strict=True):
+            tick.set_fontweight("bold" if e else "normal")
+        ax.set_xlim(0, 1.1 * max(max(c.p, c.p_raw) for c in choices) or 1)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_title(f"step {s.step}: {_shown(s.token, 16)} (p {s.p:.3g})", fontsize=9)
     for ax in list(axes.flat)[len(shown):]:
         ax.set_visible(False)
-    axes.flat[0].legend(fontsize=7, loc="lower right")
-    fig.suptitle(f"sample {index}: next-token choices (orange: emitted)", fontsize=10)
+    handles = [Patch(color="tab:blue", label="p (sampler)"), Patch(color="tab:orange", label="p of the token emitted"),
+               Patch(color="0.7", label="raw softmax")]
+    fig.legend(handles=handles, loc="upper right", ncols=3, fontsize=7, frameon=False)
+    fig.suptitle(f"sample {index}: next-token choices", fontsize=10, x=0.02, ha="left")
     path = Path(path)
     fig.savefig(path, dpi=110)
     return path
