@@ -139,8 +139,10 @@ def _text_pieces(sample: str, ids: list[int], tokens: list[str], kinds: list[str
 
 # ---- terminal ---------------------------------------------------------------------------------
 
-_ANSI = {"token": ("\x1b[30;48;5;153m", "\x1b[30;48;5;223m"), "special": ("\x1b[97;45m",) * 2,
-         "unk": ("\x1b[1;97;41m",) * 2, "fallback": ("\x1b[30;43m",) * 2, "gap": ("",) * 2}
+# two shades per kind, alternating within the kind, so two neighbouring <unk>s still show their boundary
+_ANSI = {"token": ("\x1b[30;48;5;153m", "\x1b[30;48;5;223m"), "special": ("\x1b[97;45m", "\x1b[97;48;5;90m"),
+         "unk": ("\x1b[1;97;41m", "\x1b[1;97;48;5;88m"), "fallback": ("\x1b[30;43m", "\x1b[30;48;5;214m"),
+         "gap": ("", "")}
 _RESET = "\x1b[0m"
 
 
@@ -151,16 +153,25 @@ def _colour(text: str, code: str) -> str:
     return "\n".join(f"{code}{line}{_RESET}" if line else "" for line in text.split("\n"))
 
 
+def _shades(view: TokenView) -> list[int]:
+    """0 or 1 per piece: pieces of one kind alternate between the kind's two shades."""
+    seen = dict.fromkeys(KINDS, 0)
+    out = []
+    for p in view.pieces:
+        out.append(seen[p.kind] % 2)
+        seen[p.kind] += p.kind != "gap"
+    return out
+
+
 def render_terminal(view: TokenView, colour: bool) -> str:
     """The pieces in order: alternating backgrounds with `colour` (token strings - no offsets - also
     separated by a space), else separated by `|`."""
-    out, n = [], 0
-    for p in view.pieces:
+    out, shade = [], _shades(view)
+    for p, k in zip(view.pieces, shade):
         if colour:
-            out.append(_colour(p.text, _ANSI[p.kind][n % 2]))
+            out.append(_colour(p.text, _ANSI[p.kind][k]))
         else:
             out.append(p.text if p.kind == "gap" else f"|{p.text}")
-        n += p.kind == "token"
     if colour:
         return ("" if view.on_text else " ").join(out)
     return "".join(out) + "|"
@@ -183,23 +194,21 @@ _CSS = """body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}
 .strings span{margin-right:.35em;padding:.1em .25em}
 .t0{background:#b7dcf7}.t1{background:#f9dcb3}.special{background:#b04fb0;color:#fff}
 .unk{background:#d62728;color:#fff;font-weight:bold}.fallback{background:#f2d43d}.gap{color:#888}
+.special.alt{background:#7a2d7a}.unk.alt{background:#8b1010}.fallback.alt{background:#f5a623}
 .legend span{display:inline-block;padding:.1em .5em;margin-right:.5em;border-radius:3px}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}
 img{max-width:100%}"""
 
 
-def _span(p: Piece, n: int) -> str:
-    cls = f"t{n % 2}" if p.kind == "token" else p.kind
+def _span(p: Piece, shade: int) -> str:
+    cls = f"t{shade}" if p.kind == "token" else p.kind + " alt" * shade
     title = " ".join(f"{i}:{t}" for i, t in zip(p.ids, p.tokens)) or "no token"
     return f'<span class="{cls}" title="{html.escape(title)}">{html.escape(p.text)}</span>'
 
 
 def render_html_section(heading: str, view: TokenView, image_png: bytes | None = None) -> str:
     """One record: a heading, the pieces as coloured spans, the note, an optional inline image."""
-    spans, n = [], 0
-    for p in view.pieces:
-        spans.append(_span(p, n))
-        n += p.kind == "token"
+    spans = [_span(p, shade) for p, shade in zip(view.pieces, _shades(view))]
     form = "sample" if view.on_text else "sample strings"
     counts = view.counts()
     summary = f"{view.n_tokens} tokens; {counts['unk']} &lt;unk&gt;, {counts['fallback']} byte fallback, " \
