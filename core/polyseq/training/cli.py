@@ -2,37 +2,82 @@
 
 The data module's `data_info` (vocabulary size, task, labels, target scaler, tokenizer) is linked
 into the model when both are instantiated, so a YAML config names the data once.
+
+Logs and checkpoints follow Lightning's conventions: with no logger given, the CSV logger writes
+under `--trainer.default_root_dir` (default `runs`: `runs/lightning_logs/version_N/{metrics.csv,
+checkpoints/}`), and TensorBoard's logger beside it (`.../version_N/tensorboard/`) when tensorboard
+is installed. A logger the user gives (`--trainer.logger ...`, or any of its `init_args`) is used
+as given. `fit --test_after_fit true` tests the best checkpoint once training ends.
 """
 
 from __future__ import annotations
 
-import logging
+import importlib.util
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.cli import LightningCLI
+from pytorch_lightning.loggers import CSVLogger
 
 from polyseq.data.module import SequenceDataModule
-from polyseq.training.callbacks import SampleMetrics
+from polyseq.training.callbacks import SampleMetrics, Throughput
 from polyseq.training.module import SequenceModel
 
 LIGHTNING_COMMANDS = ("fit", "validate", "test")
+# the default CSV logger's save_dir until it is resolved to `--trainer.default_root_dir` (`--print_config` shows it)
+ROOT_DIR = "<default_root_dir>"
+CSV_DEFAULTS = {k: p.default for k, p in inspect.signature(CSVLogger).parameters.items() if k != "save_dir"}
 
 
 class PolyseqCLI(LightningCLI):
+    default_logger = False  # set once parsed: no logger was given, polyseq adds TensorBoard's when installed
+
     def add_arguments_to_parser(self, parser) -> None:  # type: ignore[no-untyped-def]
         parser.link_arguments("data.data_info", "model.data_info", apply_on="instantiate")
         # fine-tuning reuses the pretrained tokenizer, never a new one
         parser.link_arguments("model.init_from", "data.tokenizer_from", apply_on="parse")
+        parser.add_argument("--test_after_fit", type=bool, default=False,
+                            help="fit only: once training ends, test the best checkpoint on the test split")
 
     def parse_arguments(self, parser, args) -> None:  # type: ignore[no-untyped-def]
-        """Lightning's parsing, then `--ckpt_path` checked before Lightning opens it (see `safe_checkpoint`)."""
-        super().parse_arguments(parser, args)
+        """Parse `args` (polyseq's own argv: Lightning's warning about also having `sys.argv` does not
+        apply), then check `--ckpt_path` before Lightning opens it (see `safe_checkpoint`)."""
+        self.config = parser.parse_args(list(args))
         subcommand = self.config.get("subcommand")
         if subcommand:
             safe_checkpoint(self.config[subcommand])
             same_domain_tokenizer(self.config[subcommand])
+
+    def before_instantiate_classes(self) -> None:
+        config = self.config[self.subcommand] if self.subcommand else self.config
+        self.default_logger = logger_under_root_dir(config["trainer"])
+
+    def instantiate_trainer(self, **kwargs: Any):  # type: ignore[no-untyped-def]
+        if self.default_logger and "logger" not in kwargs and tensorboard_installed():
+            from pytorch_lightning.loggers import TensorBoardLogger
+
+            csv = self._get(self.config_init, "trainer")["logger"]
+            # the same version folder as the CSV log (checkpoints follow the first logger), in its own sub-folder
+            kwargs["logger"] = [csv, TensorBoardLogger(csv.save_dir, name=csv.name, version=csv.version,
+                                                       sub_dir="tensorboard")]
+        return super().instantiate_trainer(**kwargs)
+
+
+def tensorboard_installed() -> bool:
+    return any(importlib.util.find_spec(name) is not None for name in ("tensorboard", "tensorboardX"))
+
+
+def logger_under_root_dir(trainer) -> bool:  # type: ignore[no-untyped-def]
+    """The default CSV logger's save_dir becomes `default_root_dir`; True when the logger is the
+    untouched default (a logger the user configured, even one init_arg of it, is used as given)."""
+    logger = trainer.get("logger")
+    if not hasattr(logger, "init_args") or logger.init_args.get("save_dir") != ROOT_DIR:
+        return False
+    logger.init_args["save_dir"] = str(trainer.get("default_root_dir") or "runs")
+    args = {k: v for k, v in vars(logger.init_args).items() if k != "save_dir"}
+    return logger.class_path == "pytorch_lightning.loggers.CSVLogger" and args == CSV_DEFAULTS
 
 
 def safe_checkpoint(config) -> None:  # type: ignore[no-untyped-def]
@@ -67,11 +112,9 @@ def default_checkpoint() -> ModelCheckpoint:
 
 def build(argv: Sequence[str], run: bool = True, **trainer_defaults: Any) -> PolyseqCLI:
     """The CLI over `argv`; with run=False the model, data and trainer are built but nothing runs."""
-    import warnings
+    from polyseq.noise import silence
 
-    warnings.filterwarnings("ignore", message="LightningCLI's args parameter is intended")
-    # Lightning's "GPU available but not used" and litmodels tips are noise on a CPU default
-    logging.getLogger("pytorch_lightning.utilities.rank_zero").setLevel(logging.WARNING)
+    silence()
     return PolyseqCLI(
         SequenceModel,
         SequenceDataModule,
@@ -82,8 +125,8 @@ def build(argv: Sequence[str], run: bool = True, **trainer_defaults: Any) -> Pol
         trainer_defaults={
             "accelerator": "cpu",
             "default_root_dir": "runs",
-            "callbacks": [default_checkpoint(), SampleMetrics()],
-            "logger": {"class_path": "pytorch_lightning.loggers.CSVLogger", "init_args": {"save_dir": "runs"}},
+            "callbacks": [default_checkpoint(), SampleMetrics(), Throughput()],
+            "logger": {"class_path": "pytorch_lightning.loggers.CSVLogger", "init_args": {"save_dir": ROOT_DIR}},
             "gradient_clip_val": 1.0,
             **trainer_defaults,
         },
@@ -94,10 +137,15 @@ def build(argv: Sequence[str], run: bool = True, **trainer_defaults: Any) -> Pol
 def run(argv: Sequence[str]) -> int:
     cli = build(argv)
     trainer = cli.trainer
+    test = None
+    if cli.subcommand == "fit" and cli.config["fit"].get("test_after_fit") and not trainer.interrupted:
+        ckpt = "best" if getattr(trainer.checkpoint_callback, "best_model_path", "") else None
+        test = trainer.test(cli.model, datamodule=cli.datamodule, ckpt_path=ckpt, verbose=False,
+                            weights_only=True)[0]
     if trainer.is_global_zero and not trainer.interrupted:
         from polyseq.training.summary import run_summary
 
-        print(run_summary(trainer, cli.model, cli.subcommand or "fit"), flush=True)
+        print(run_summary(trainer, cli.model, cli.subcommand or "fit", test=test), flush=True)
     return 0
 
 

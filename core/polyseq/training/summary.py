@@ -2,10 +2,13 @@
 
 Printed whatever the progress bar and logger settings are, on the global-zero process only::
 
-    polyseq fit: 400 steps, 3 epochs. best val/loss 0.412 (epoch 2: val/acc 0.861, val/auroc 0.930);
-      last val/loss 0.415, val/acc 0.858
-    checkpoint: runs/lightning_logs/version_0/checkpoints/best-2-400.ckpt (best val/loss; last: .../last.ckpt)
-    use it:     polyseq predict --ckpt runs/.../best-2-400.ckpt --input FILE --out predictions.csv
+    polyseq fit: 400 steps, 3 epoch(s). best val/loss 0.412 (epoch 2: val/loss 0.412, val/acc 0.861)
+      last (epoch 2): val/loss 0.415, val/acc 0.858
+      test: test/loss 0.420, test/acc 0.850          (with --test_after_fit true: the best checkpoint's)
+      checkpoint: runs/lightning_logs/version_0/checkpoints/best-2-400.ckpt (best val/loss; last: .../last.ckpt)
+      use it:     polyseq predict --ckpt runs/.../best-2-400.ckpt --input FILE --out predictions.csv
+
+`polyseq validate | test` print one line of the metrics they logged.
 """
 
 from __future__ import annotations
@@ -70,8 +73,8 @@ def use_command(task: Any, checkpoint: str) -> str:
     return f"polyseq predict --ckpt {ckpt} --input FILE --out predictions.csv"
 
 
-def run_summary(trainer: Any, model: Any, command: str) -> str:
-    """The lines printed at the end of `polyseq <command>`."""
+def run_summary(trainer: Any, model: Any, command: str, test: dict[str, Any] | None = None) -> str:
+    """The lines printed at the end of `polyseq <command>`; `test`: the metrics of a test after fit."""
     lines = []
     rows = _logged_rows(trainer)
     callback = trainer.checkpoint_callback
@@ -94,6 +97,10 @@ def run_summary(trainer: Any, model: Any, command: str) -> str:
             lines += [head, f"  last{when}: {_metrics_line(last, monitor)}"]
         else:
             lines.append(head + ". no validation ran (give --data.val, or a dataset with a validation split)")
+        tested = {k: _number(v) for k, v in (test or {}).items()}
+        tested = {k: v for k, v in tested.items() if v is not None}
+        if tested:
+            lines.append(f"  test: {_metrics_line(tested, 'test/loss', limit=12)}")
     else:
         logged = {k: _number(v) for k, v in trainer.callback_metrics.items() if k.startswith(("val/", "test/"))}
         logged = {k: v for k, v in logged.items() if v is not None}
