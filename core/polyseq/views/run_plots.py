@@ -178,7 +178,7 @@ def plot_classes(ev: Evaluation, out: Path) -> list[Plot]:
     ticks = range(k) if k <= 40 else []
     ax.set_xticks(ticks, [ev.names[i] for i in ticks], rotation=45 if k > 6 else 0, ha="right" if k > 6 else "center")
     ax.set_yticks(ticks, [ev.names[i] for i in ticks])
-    ax.set(xlabel="predicted", ylabel="true", title=f"validation: {n} records, accuracy {accuracy:.3f}")
+    ax.set(xlabel="predicted", ylabel="true", title=f"{ev.checkpoint.name} on validation\n{n} records, accuracy {accuracy:.3f}")
     plots = [Plot(_save(fig, out / "confusion_matrix.png"), {"counts": counts, "accuracy": accuracy, "labels": ev.names})]
 
     # binary: the positive class is the second label, as torchmetrics' binary task reads it
@@ -197,7 +197,7 @@ def plot_classes(ev: Evaluation, out: Path) -> list[Plot]:
     what = f"{ev.names[1]} vs {ev.names[0]}" if k == 2 else f"one-vs-rest, macro AUROC {mean:.3f}"
     if not areas:
         what = "none (the split holds a single class)"
-    ax.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC on validation: {what}")
+    ax.set(xlabel="false positive rate", ylabel="true positive rate", title=f"{ev.checkpoint.name} on validation\nROC: {what}")
     if areas and len(areas) <= 20:
         ax.legend(fontsize=8, loc="lower right")
     skipped = [ev.names[c] for c in classes if ev.names[c] not in areas]
@@ -229,6 +229,7 @@ def plot_values(ev: Evaluation, out: Path) -> Plot:
         ax.plot([low, high], [low, high], ls="--", lw=0.8, color="grey")
         ax.set(xlabel=f"true {name}", ylabel=f"predicted {name}", title=f"{name}: R² {r2:.3f}, RMSE {rmse:.3g} (n={len(t)})")
         ax.grid(alpha=0.3)
+    fig.suptitle(f"{ev.checkpoint.name} on validation", fontsize=10)
     return Plot(_save(fig, out / "predicted_vs_true.png"), numbers)
 
 
