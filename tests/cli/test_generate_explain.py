@@ -120,15 +120,35 @@ def test_generate_explain_writes_jsonl_and_a_plot(tiny_lm, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("tiny_lm", ["dna"], indirect=True)  # format_table runs on every domain above
-def test_generate_explain_prints_the_table(tiny_lm, capsys):
+def test_generate_explain_prints_the_table_of_the_samples_generate_writes(tiny_lm, tmp_path, capsys):
+    from Bio import SeqIO
+
     _, path, _ = tiny_lm
-    assert main(["generate", "--ckpt", str(path), "-n", "1", "--max-new-tokens", "3", "--temperature", "0",
-                 "--explain", *QUIET]) == 0
+    args = ["generate", "--ckpt", str(path), "-n", "3", "--batch-size", "2", "--max-new-tokens", "6", "--seed", "4", *QUIET]
+    assert main([*args, "--explain"]) == 0
     table = capsys.readouterr().out.splitlines()
-    assert table[0].startswith("next-token choices, top 5 by p. p = the sampler's probability (greedy")
+    assert table[0].startswith("next-token choices, top 5 by p. p = the sampler's probability (temperature 1,")
     assert "raw = softmax of the model's logits" in table[0]
     rows = [line for line in table if line[:4].strip().isdigit()]
-    assert 1 <= len(rows) <= 3 and all(line.count("*") >= 1 for line in rows)
+    assert 3 <= len(rows) <= 18 and all(line.count("*") <= 1 for line in rows)
+    assert main([*args, "--out", str(tmp_path / "s.fa")]) == 0
+    written = [str(r.seq) for r in SeqIO.parse(tmp_path / "s.fa", "fasta")]
+    assert [line[4:] for line in table if line.startswith("  = ")] == written
+
+
+def test_a_seq2seq_model_is_refused_in_one_line(tmp_path, capsys):
+    domain = get_domain("dna")
+    tokenizer = tokenizer_to_dict(domain.make_tokenizer())
+    info = {"task": "seq2seq", "vocab_size": 12, "domain": "dna", "tokenizer": tokenizer, "max_length": 16,
+            "target_domain": "dna", "target_tokenizer": tokenizer, "target_vocab_size": 12}
+    model = SequenceModel(d_model=8, n_layers=1, n_heads=2, data_info=info)
+    path = tmp_path / "s2s.ckpt"
+    torch.save({"hyper_parameters": json.loads(json.dumps(dict(model.hparams))), "state_dict": model.state_dict()}, path)
+    source = tmp_path / "in.fa"
+    source.write_text(">a\nACGT\n")
+    assert main(["generate", "--ckpt", str(path), "--input", str(source), "--explain", *QUIET]) == 2
+    err = capsys.readouterr().err
+    assert "--explain and --plot show the steps of prompt generation" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize(("extra", "message"), [
@@ -136,5 +156,5 @@ def test_generate_explain_prints_the_table(tiny_lm, capsys):
     (["--explain", "0"], "--explain K and --plot-steps must be >= 1"),
 ])
 def test_generate_explain_option_errors(extra, message, tmp_path, capsys):
-    assert main(["generate", "--ckpt", str(tmp_path / "none.ckpt"), *extra]) != 0
+    assert main(["generate", "--ckpt", str(tmp_path / "none.ckpt"), *extra]) == 2
     assert message in capsys.readouterr().err

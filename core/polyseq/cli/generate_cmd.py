@@ -132,7 +132,7 @@ def run_explain(args: argparse.Namespace, trainer: Any, model: Any, inputs: list
         explanation.extend(part)
     if args.out is not None:
         view.write_jsonl(explanation, args.out)
-        print(f"{len(explanation.steps)} steps of {len(explanation.samples)} samples written to {args.out}", file=sys.stderr)
+        print(f"{len(explanation.steps)} steps of {len(explanation.samples)} sample(s) written to {args.out}", file=sys.stderr)
     elif args.explain is not None:
         print(view.format_table(explanation))
     if args.plot is not None:

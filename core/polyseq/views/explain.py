@@ -23,6 +23,7 @@ from typing import Any
 
 import torch
 
+from polyseq.errors import ConfigError
 from polyseq.generation import SamplingConfig, StepChoice, generate
 
 
@@ -90,7 +91,7 @@ def explain(model: Any, prompts: Sequence[Any], cfg: SamplingConfig, k: int = 5,
     of the first prompt in a larger run (the sample numbers in the records).
     """
     if k < 1:
-        raise ValueError(f"--explain K must be >= 1, got {k}")
+        raise ConfigError(f"--explain K must be >= 1, got {k}")
     tokenizer = model.tokenizer()
     ids = [[] if x is None else list(tokenizer.encode(x)) for x in prompts]
     steps: list[Step] = []
@@ -141,6 +142,9 @@ def format_table(explanation: Explanation, max_steps: int | None = None) -> str:
             lines.append(f"{s.step:>4}  {_shown(s.token, 12):<12} {s.p:>6.3f} {s.p_raw:>6.3f}  {top}")
         if max_steps is not None and len(steps) > max_steps:
             lines.append(f"  ... {len(steps) - max_steps} more steps")
+        sample = explanation.samples[index - explanation.start]
+        if isinstance(sample, str):  # other samples (a MIDI score) have no one-line form
+            lines.append(f"  = {_shown(sample, 100)}")
     return "\n".join(lines)
 
 
@@ -162,7 +166,7 @@ def plot(explanation: Explanation, path: str | Path, steps: int = 8, sample: int
     index = explanation.start if sample is None else sample
     shown = explanation.of_sample(index)[:steps]
     if not shown:
-        raise ValueError(f"sample {index} has no steps to plot")
+        raise ConfigError(f"--plot: sample {index} has no steps to draw")
     cols = min(4, len(shown))
     rows = -(-len(shown) // cols)
     bars = explanation.k + 1  # room for the emitted token when it is not among the top k
