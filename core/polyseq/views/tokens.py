@@ -141,7 +141,7 @@ def _text_pieces(sample: str, ids: list[int], tokens: list[str], kinds: list[str
 
 # two shades per kind, alternating within the kind, so two neighbouring <unk>s still show their boundary
 _ANSI = {"token": ("\x1b[30;48;5;153m", "\x1b[30;48;5;223m"), "special": ("\x1b[97;45m", "\x1b[97;48;5;90m"),
-         "unk": ("\x1b[1;97;41m", "\x1b[1;97;48;5;88m"), "fallback": ("\x1b[30;43m", "\x1b[30;48;5;214m"),
+         "unk": ("\x1b[1;97;41m", "\x1b[1;97;48;5;88m"), "fallback": ("\x1b[30;43m", "\x1b[30;48;5;178m"),
          "gap": ("", "")}
 _RESET = "\x1b[0m"
 
@@ -194,7 +194,7 @@ _CSS = """body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}
 .strings span{margin-right:.35em;padding:.1em .25em}
 .t0{background:#b7dcf7}.t1{background:#f9dcb3}.special{background:#b04fb0;color:#fff}
 .unk{background:#d62728;color:#fff;font-weight:bold}.fallback{background:#f2d43d}.gap{color:#888}
-.special.alt{background:#7a2d7a}.unk.alt{background:#8b1010}.fallback.alt{background:#f5a623}
+.special.alt{background:#7a2d7a}.unk.alt{background:#8b1010}.fallback.alt{background:#c9a800}
 .legend span{display:inline-block;padding:.1em .5em;margin-right:.5em;border-radius:3px}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}
 img{max-width:100%}"""
