@@ -249,3 +249,24 @@ def test_view_option_errors_are_one_line(argv, message, capsys):
     assert main(["tokenize", "--domain", "text", *argv, "hello"]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("name", ["bytes", "char", "word"])
+def test_pieces_on_text_give_back_any_sample(name):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from polyseq.views.tokens import token_view
+
+    tok = get_domain("text").make_tokenizer(name)
+    if tok.trainable:
+        tok.train(["the quick brown fox, naïve café"])
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.text(max_size=40))
+    def check(text):
+        view = token_view(tok, text)
+        assert view.on_text and "".join(p.text for p in view.pieces if p.ids or p.kind == "gap") == text
+        assert [i for p in view.pieces for i in p.ids] == tok.encode(text)
+
+    check()
