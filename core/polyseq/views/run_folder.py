@@ -8,6 +8,7 @@ and the task object says which kind of result it has (`Task.result_plot`), never
 
 from __future__ import annotations
 
+import glob
 import inspect
 import re
 from dataclasses import dataclass, field
@@ -120,6 +121,9 @@ def evaluate(run: Run, checkpoint: str | Path | None = None, batch_size: int = 6
     from polyseq.training.pretrained import load_checked
 
     model = load_checked(checkpoint, flag)
+    if model.task.result_plot != task.result_plot:
+        raise PolyseqError(f"{flag} {checkpoint}: a {model.task.name!r} model, but {run.config} trained "
+                           f"--data.task={task.name}; give a checkpoint of this run")
     records, targets = _validation_split(run, data, model)
     return Evaluation(model.task.result_plot, _names(model), _predict(model, records, batch_size), targets, checkpoint)
 
@@ -158,12 +162,17 @@ def _located(value: Any, key: str, run: Run) -> Any:
     if isinstance(value, list):
         return [_located(v, key, run) for v in value]
     path = Path(str(value)).expanduser()
-    if path.is_absolute() or path.exists() or any(c in str(value) for c in "*?["):
+    if path.is_absolute() or _matches(path):
         return value
     for base in run.folder.resolve().parents:
-        if (base / path).exists():
+        if _matches(base / path):
             return str(base / path)
     return value  # the data module's own error names --data.<key> and the path
+
+
+def _matches(path: Path) -> bool:
+    """The file exists, or the glob pattern matches one (the data module's `train: data/*.csv`)."""
+    return bool(glob.glob(str(path))) if glob.has_magic(str(path)) else path.exists()
 
 
 def _predict(model: Any, records: list[Any], batch_size: int) -> Any:

@@ -82,9 +82,11 @@ def curve_groups(columns: list[str]) -> dict[str, list[str]]:
 
 
 def _metric_name(column: str) -> tuple[str, str]:
-    """`val/acc` -> ("acc", "val"); `train/f1_epoch` -> ("f1", "train")."""
+    """(panel, line): `val/acc` -> ("acc", "val"); `train/f1_epoch` -> ("f1", "train per epoch")."""
     stage, _, name = column.rpartition("/")
-    return re.sub(r"_(step|epoch)$", "", name), stage
+    every = re.search(r"_(step|epoch)$", name)
+    line = f"{stage or name} per {every.group(1)}" if every else stage or name
+    return name[: every.start()] if every else name, line
 
 
 def plot_curves(run: Run, out: Path) -> list[Plot]:
@@ -97,25 +99,23 @@ def plot_curves(run: Run, out: Path) -> list[Plot]:
     plots = []
     for kind, ylabel in (("loss", "loss"), ("learning_rate", "learning rate"), ("throughput", "tokens / s")):
         if groups[kind]:
-            title = f"{ylabel} - {run.folder.name}"
-            plots.append(_one_panel(series, groups[kind], out / f"{kind}.png", ylabel, title, log=kind == "learning_rate"))
+            plots.append(_one_panel(series, groups[kind], out / f"{kind}.png", ylabel, f"{ylabel} - {run.folder.name}"))
     if groups["metrics"]:
         plots.append(_metric_panels(series, groups["metrics"], out / "metrics.png"))
     missing = {"loss": "loss", "learning_rate": "learning-rate", "throughput": f"tokens-per-second ('{THROUGHPUT_MARK}')"}
     for kind, what in missing.items():
         if not groups[kind]:
             run.notes.append(f"{run.metrics}: no {what} column: no {kind}.png")
+            (out / f"{kind}.png").unlink(missing_ok=True)  # not an older run's plot beside this run's
     return plots
 
 
 def _one_panel(series: dict[str, list[tuple[float, float]]], columns: list[str], path: Path, ylabel: str,
-               title: str, log: bool = False) -> Plot:
+               title: str) -> Plot:
     fig, ax = _pyplot().subplots(figsize=(6, 3.6), layout="constrained")
     for column in columns:
         _line(ax, series[column], column)
     ax.set(xlabel="step", ylabel=ylabel, title=title)
-    if log and all(v > 0 for c in columns for _, v in series[c]):
-        ax.set_yscale("log")
     ax.legend(fontsize=8)
     _step_axis(ax)
     return Plot(_save(fig, path), {c: series[c] for c in columns})
@@ -132,7 +132,7 @@ def _metric_panels(series: dict[str, list[tuple[float, float]]], columns: list[s
         ax.set_visible(False)
     for ax, (name, members) in zip(axes.flat, panels.items(), strict=False):
         for column in members:
-            _line(ax, series[column], _metric_name(column)[1] or column)
+            _line(ax, series[column], _metric_name(column)[1])
         ax.set(title=name, xlabel="step")
         ax.legend(fontsize=8)
         _step_axis(ax)
