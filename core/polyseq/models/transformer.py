@@ -356,6 +356,13 @@ class Transformer(nn.Module):
     def embedding_parameters(self) -> list[nn.Parameter]:
         return [*self.token_embedding.parameters(), *(self.position.parameters() if self.position else [])]
 
+    def flops_per_token(self, seq_len: int) -> float:
+        """Training FLOPs (forward + backward) per token, as nanoGPT's `estimate_mfu` (PaLM, appendix B):
+        6N for the weights (N without the position table: a lookup costs no multiply) + 12 * L * C * T
+        for attention's scores and weighted sum. Cross-attention over the memory is not counted."""
+        n = self.num_parameters() - (sum(p.numel() for p in self.position.parameters()) if self.position else 0)
+        return 6.0 * n + 12.0 * self.config.n_layers * self.config.d_model * seq_len
+
     def layer_parameters(self) -> list[list[nn.Parameter]]:
         return [list(block.parameters()) for block in self.blocks]
 

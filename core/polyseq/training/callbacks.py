@@ -30,3 +30,118 @@ class SampleMetrics(pl.Callback):
             return
         values = domain.part("metrics")(samples, None)
         pl_module.log_dict({f"val/gen_{k}": float(v) for k, v in values.items()}, rank_zero_only=True)
+
+
+# ------------------------------------------------------------------------------------------------
+# Throughput and model-FLOPs utilisation
+# ------------------------------------------------------------------------------------------------
+
+#: dense bf16 tensor-core peak FLOP/s per device, by a substring of torch.cuda.get_device_name()
+#: (vendor data sheets; first match wins, so the more specific names come first)
+PEAK_FLOPS = (
+    ("H100 PCIe", 756e12),
+    ("H100", 989e12),  # SXM
+    ("H200", 989e12),
+    ("A100", 312e12),
+)
+PEAK_ENV = "POLYSEQ_PEAK_FLOPS"
+
+
+def device_peak_flops(device: Any) -> float | None:
+    """The peak FLOP/s of one `device`: $POLYSEQ_PEAK_FLOPS when set, else the PEAK_FLOPS entry for a
+    known CUDA device; None for anything else (a CPU, an unlisted GPU): MFU is then not logged."""
+    import os
+
+    import torch
+
+    if os.environ.get(PEAK_ENV):
+        try:
+            value = float(os.environ[PEAK_ENV])
+        except ValueError:
+            value = -1.0
+        if not value > 0:
+            from polyseq.errors import ConfigError
+
+            raise ConfigError(f"{PEAK_ENV}={os.environ[PEAK_ENV]!r} must be a positive number of FLOP/s (e.g. 312e12)")
+        return value
+    device = torch.device(device)
+    if device.type != "cuda" or not torch.cuda.is_available():
+        return None
+    name = torch.cuda.get_device_name(device)
+    return next((peak for key, peak in PEAK_FLOPS if key in name), None)
+
+
+def _is_backbone(module: Any) -> bool:
+    return hasattr(module, "token_embedding") and hasattr(module, "d_model")
+
+
+def flops_per_token(model: Any, seq_len: int) -> float:
+    """Training FLOPs per token of `model` at sequence length `seq_len`: 6 * parameters (forward 2,
+    backward 4 per weight and token; tied weights once), where a backbone with `flops_per_token`
+    (the Transformer: its attention term, no position table) gives its own share."""
+    own = [m for m in model.children() if _is_backbone(m) and hasattr(m, "flops_per_token")]
+    counted = {id(p) for m in own for p in m.parameters()}
+    rest = sum(p.numel() for p in model.parameters() if id(p) not in counted)
+    return 6.0 * rest + sum(m.flops_per_token(seq_len) for m in own)
+
+
+class Throughput(pl.Callback):
+    """Log `train/tokens_per_s` (all processes together) and `train/mfu` (per device: achieved FLOP/s
+    over the device's peak, when known) every `every` training batches (default: the Trainer's
+    log_every_n_steps).
+
+    Tokens are the positions of `input_ids` (padding included: it is computed on). The clock starts
+    after the first batch of each epoch and after each validation, so compilation, warm-up and
+    validation are not timed; CUDA is synchronised only when a window closes.
+    """
+
+    def __init__(self, every: int | None = None, peak_flops: float | None = None):
+        self.every, self.peak_flops = every, peak_flops
+        self._peak: float | None = None
+        self._start: float | None = None
+        self._tokens = self._positions = self._batches = 0
+
+    def setup(self, trainer: pl.Trainer, pl_module: Any, stage: str) -> None:
+        self._peak = self.peak_flops or device_peak_flops(pl_module.device)
+
+    def _sync(self, pl_module: Any) -> None:
+        import torch
+
+        if pl_module.device.type == "cuda":
+            torch.cuda.synchronize(pl_module.device)
+
+    def _restart(self, pl_module: Any) -> None:
+        import time
+
+        self._sync(pl_module)
+        self._start, self._tokens, self._positions, self._batches = time.perf_counter(), 0, 0, 0
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: Any) -> None:
+        self._start = None  # the first batch (compilation, data-loader start) is not timed
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: Any) -> None:
+        self._start = None
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
+        import time
+
+        if self._start is None:
+            self._restart(pl_module)
+            return
+        ids = batch["input_ids"]
+        self._tokens += ids.numel()
+        self._positions += ids.numel() * ids.shape[-1]  # sum of T over tokens: the attention term's mean T
+        self._batches += 1
+        if self._batches < (self.every or trainer.log_every_n_steps):
+            return
+        self._sync(pl_module)
+        seconds = time.perf_counter() - self._start
+        tokens_per_s = self._tokens / seconds
+        metrics = {"train/tokens_per_s": tokens_per_s * trainer.world_size}
+        if self._peak:
+            mean_len = self._positions / self._tokens
+            metrics["train/mfu"] = flops_per_token(pl_module, mean_len) * tokens_per_s / self._peak
+        if trainer.is_global_zero:
+            for logger in trainer.loggers:
+                logger.log_metrics(metrics, step=trainer.global_step)
+        self._restart(pl_module)

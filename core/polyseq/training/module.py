@@ -19,13 +19,15 @@ import torch
 from torch import nn
 
 from polyseq.data.info import DataInfo
-from polyseq.errors import ConfigError
+from polyseq.errors import ConfigError, PolyseqError
 from polyseq.models import backbone as backbones
 from polyseq.models.backbone import adapt_config, build_backbone, options_of
 from polyseq.training.heads import POOLINGS
 from polyseq.training.optim import build_adamw, warmup_cosine
 
 STAGES = ("train", "val", "test")
+#: the torch.compile arguments --model.compile_options accepts; dynamic=True by default (length-bucketed batches)
+COMPILE_ARGS = ("backend", "mode", "dynamic", "fullgraph", "options")
 
 
 class SequenceModel(pl.LightningModule):
@@ -46,6 +48,8 @@ class SequenceModel(pl.LightningModule):
         freeze: str = "none",
         freeze_layers: int = 0,
         backbone_lr_ratio: float = 1.0,
+        compile: bool = False,
+        compile_options: dict[str, Any] | None = None,
         data_info: dict[str, Any] | None = None,
     ):
         """
@@ -61,6 +65,11 @@ class SequenceModel(pl.LightningModule):
                 weights) starts this model; a new head is created for this task.
             freeze: none, backbone (all its weights) or layers (embeddings + first freeze_layers layers).
             backbone_lr_ratio: the backbone's learning rate as a fraction of lr (e.g. 0.1 when fine-tuning).
+            compile: torch.compile the backbone(s) in place when a Trainer runs the model (configure_model:
+                fit, validate, test; never predict/generate, which load the same weights uncompiled). The
+                state_dict keys are unchanged (no `_orig_mod.`), so checkpoints load into uncompiled models.
+            compile_options: arguments of torch.compile, e.g. {backend: aot_eager} or {mode: max-autotune};
+                default {dynamic: true} with the inductor backend.
             data_info: filled in from the data module (a DataInfo as plain values: vocabulary, task,
                 labels, scaler, tokenizer).
         """
@@ -85,6 +94,9 @@ class SequenceModel(pl.LightningModule):
             if not isinstance(getattr(self, module, None), nn.Module):
                 raise ConfigError(f"task {self.task.name!r} did not build `{module}` in build(model)")
         backbones.freeze(self.backbone, freeze, freeze_layers)
+        if compile_options and not compile:
+            raise ConfigError("--model.compile_options is given but --model.compile is false: add --model.compile=true")
+        self._compile = compile_arguments(compile_options) if compile else None  # checked now, applied in configure_model
         self.metrics = nn.ModuleDict({f"{s}_": m for s in STAGES if (m := self.task.metrics(self.info)) is not None})
 
     # ---- what tasks build with ------------------------------------------------------------------
@@ -130,8 +142,19 @@ class SequenceModel(pl.LightningModule):
         """The backbone's hidden states (B, T, d_model); heads and losses are the task's."""
         return self.backbone(input_ids, attention_mask)  # None: no padding (fused attention paths)
 
+    def configure_model(self) -> None:
+        """Lightning calls this before the strategy wraps the model (DDP/FSDP): compile the backbone(s) once."""
+        if self._compile is not None:
+            compile_backbones(self, self._compile)
+            self._compile = None
+
     def _step(self, batch: dict[str, torch.Tensor], stage: str) -> torch.Tensor:
-        loss, extra = self.task.step(self, batch, stage)
+        try:
+            loss, extra = self.task.step(self, batch, stage)
+        except Exception as e:
+            if self.hparams.get("compile") and type(e).__name__ == "BackendCompilerFailed":
+                raise compile_failed(e) from e
+            raise
         n = batch["input_ids"].size(0)
         on_step = stage == "train"
         self.log(f"{stage}/loss", loss, prog_bar=True, on_step=on_step, on_epoch=True, batch_size=n, sync_dist=not on_step)
@@ -187,8 +210,6 @@ class SequenceModel(pl.LightningModule):
 
 def load_model(path: str, map_location: str = "cpu") -> SequenceModel:
     """A SequenceModel from a Lightning checkpoint (`weights_only=True`) or an export folder (safetensors)."""
-    from polyseq.errors import PolyseqError
-
     if Path(path).is_dir():  # a `polyseq export` folder
         from polyseq.training.pretrained import read_export
 
@@ -225,3 +246,39 @@ def _check_optimiser(**values: float) -> None:
             problems.append(f"--model.{name}={value!r} must be a finite number {'>=' if inclusive else '>'} {low}")
     if problems:
         raise ConfigError(problems)
+
+
+def compile_arguments(options: dict[str, Any] | None) -> dict[str, Any]:
+    """torch.compile's arguments from --model.compile_options (default: dynamic shapes, inductor), checked."""
+    import torch._dynamo
+
+    options = {"dynamic": True, **(options or {})}
+    unknown = sorted(set(options) - set(COMPILE_ARGS))
+    if unknown:
+        raise ConfigError(f"--model.compile_options: unknown key(s) {', '.join(unknown)}; valid: {', '.join(COMPILE_ARGS)}")
+    if not torch._dynamo.is_dynamo_supported():
+        raise ConfigError(f"--model.compile=true: torch.compile is not supported with torch {torch.__version__} on "
+                          f"this Python/platform; drop --model.compile")
+    backend = options.get("backend", "inductor")
+    known = torch._dynamo.list_backends(exclude_tags=())
+    if not isinstance(backend, str) or backend not in known:
+        raise ConfigError(f"--model.compile_options: backend={backend!r} is not a torch.compile backend here; "
+                          f"choose one of {', '.join(b for b in known if 'TESTING' not in b)}")
+    return options
+
+
+def compile_backbones(model: nn.Module, options: dict[str, Any] | None = None) -> None:
+    """torch.compile, in place, every backbone the task built (children with `token_embedding` and
+    `d_model`, the backbone contract); `nn.Module.compile` keeps the state_dict keys (no `_orig_mod.`).
+    A plain training loop calls this itself (benchmarks/gpu.py)."""
+    options = compile_arguments(options)
+    for child in model.children():
+        if hasattr(child, "token_embedding") and hasattr(child, "d_model"):
+            child.compile(**options)
+
+
+def compile_failed(e: Exception) -> PolyseqError:
+    """torch.compile's backend failed on the first batch (no C++ compiler, no Triton...): say what to do."""
+    cause = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return PolyseqError(f"--model.compile=true: torch.compile failed on the first batch ({cause[:300]}); "
+                        f"try --model.compile_options='{{backend: aot_eager}}' or run without --model.compile")
