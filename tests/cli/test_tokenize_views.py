@@ -94,6 +94,8 @@ def test_no_color_marks_boundaries_without_escape_codes(capsys, monkeypatch):
     assert main(["tokenize", "--domain", "smiles", "--show", "CC(=O)Cl"]) == 0
     out = capsys.readouterr().out
     assert "\x1b[" not in out and "|C|C|(|=|O|)|Cl|" in out
+    assert main(["tokenize", "--domain", "text", "--tokenizer", "word", "--show", "The cat  sat."]) == 0
+    assert "  |The| |cat|  |sat|.|\n" in capsys.readouterr().out  # the spaces no token covers stay outside the bars
     monkeypatch.delenv("NO_COLOR")
     assert main(["tokenize", "--domain", "smiles", "CC(=O)Cl"]) == 0  # no --show: no colours either
     assert "\x1b[" not in capsys.readouterr().out

@@ -165,16 +165,15 @@ def _shades(view: TokenView) -> list[int]:
 
 def render_terminal(view: TokenView, colour: bool) -> str:
     """The pieces in order: alternating backgrounds with `colour` (token strings - no offsets - also
-    separated by a space), else separated by `|`."""
-    out, shade = [], _shades(view)
-    for p, k in zip(view.pieces, shade):
-        if colour:
-            out.append(_colour(p.text, _ANSI[p.kind][k]))
-        else:
-            out.append(p.text if p.kind == "gap" else f"|{p.text}")
+    separated by a space), else each token between bars."""
     if colour:
+        out = [_colour(p.text, _ANSI[p.kind][k]) for p, k in zip(view.pieces, _shades(view))]
         return ("" if view.on_text else " ").join(out)
-    return "".join(out) + "|"
+    out, open_bar = [], False  # every token between bars: |The| |quick|; uncovered characters outside them
+    for p in view.pieces:
+        out.append(("|" if p.kind != "gap" or open_bar else "") + p.text)
+        open_bar = p.kind != "gap"
+    return "".join(out) + ("|" if open_bar else "")
 
 
 def legend_line(view: TokenView, colour: bool) -> str:
