@@ -1,6 +1,8 @@
 """`polyseq compare`: the grid, its config errors, results that are the runs' own logs, resuming."""
 
+import contextlib
 import csv
+import io
 import json
 import os
 import signal
@@ -57,9 +59,15 @@ def finished(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("POLYSEQ_CACHE", str(tmp_path_factory.getbasetemp() / "compare-cache"))
     config = write_config(folder, TINY)
-    status = main(["compare", str(config), "--output", str(folder / "out")])
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(["compare", str(config), "--output", str(folder / "out")])
     mp.undo()
+    printed["out"], printed["err"] = out.getvalue(), err.getvalue()
     return config, folder / "out", status
+
+
+printed: dict[str, str] = {}  # what the `finished` grid printed
 
 
 # ---- the config ------------------------------------------------------------------------------
@@ -134,6 +142,27 @@ def test_compare_writes_one_row_per_run_a_report_and_plots(finished):
     assert [(t["dataset"], t["tokenizer"]) for t in tokenizers] == [("dna_motifs", "kmer3"), ("midi_scales", "remi")]
 
 
+def test_the_terminal_gets_one_line_per_run_and_each_runs_output_is_in_its_folder(finished):
+    config, out, _ = finished
+    runs = load_config(config).runs
+    assert printed["out"] == ""
+    lines = printed["err"].splitlines()
+    done = [line for line in lines if line.startswith("polyseq compare: [")]
+    assert len(done) == len(runs) == 4
+    for i, (line, spec) in enumerate(zip(done, runs), 1):
+        assert line.startswith(f"polyseq compare: [{i}/4] {spec.run_id}: finished in ")
+    row = next(r for r in read_csv(out / "results.csv") if r["task"] == "classify")
+    assert f"{row['run_id']}: finished in " in printed["err"] and f"acc {float(row['val_acc']):.4g}, loss " in printed["err"]
+    lm = next(r for r in read_csv(out / "results.csv") if r["task"] == "lm")
+    assert f"{lm['run_id']}: finished in " in printed["err"] and f"bits_per_byte {float(lm['val_bits_per_byte']):.4g}" in printed["err"]
+    # the rest: the tokenizer measurements and the files written, nothing from Lightning
+    assert all(line.startswith(("polyseq compare: tokenizer ", "polyseq compare: wrote ")) for line in lines if line not in done)
+    assert "Epoch" not in printed["err"] and "Trainable params" not in printed["err"]
+    for spec in runs:
+        log = (out / "runs" / spec.run_id / "log.txt").read_text()
+        assert "Trainable params" in log and "Epoch 0" in log  # Lightning's model summary and progress bar
+
+
 def test_a_row_is_what_the_runs_log_and_checkpoint_say(finished):
     config, out, _ = finished
     row = next(r for r in read_csv(out / "results.csv") if r["run_id"] == "dna_motifs-classify-transformer-kmer3-s0")
@@ -201,6 +230,9 @@ def test_a_failing_run_is_reported_and_retried_while_the_others_finish(tmp_path,
     failed = rows["midi_scales-lm-transformer-remi-s0"]
     assert failed["status"] == "failed" and "max_length must be >= 2" in failed["error"]
     assert "Traceback" in (tmp_path / "out" / "runs" / failed["run_id"] / "error.txt").read_text()
+    log = tmp_path / "out" / "runs" / failed["run_id"] / "log.txt"
+    assert f"{failed['run_id']}: failed in " in err and f"max_length must be >= 2, got 1 (log: {log})" in err
+    assert "max_length must be >= 2" in log.read_text() and "Traceback" in log.read_text()
     assert "## Failed runs" in (tmp_path / "out" / "report.md").read_text()
     assert main(["compare", str(path), "--output", str(tmp_path / "out")]) == 1
     assert "1 of 2 run(s) already finished" in capsys.readouterr().err  # the failed one ran again
@@ -264,6 +296,9 @@ def test_jobs_run_in_child_processes(tmp_path):
     proc = spawn("compare", str(path), "--output", str(tmp_path / "out"), "--jobs", "2")
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
-    assert err.count("[started]") == 2
+    assert err.count(": finished in ") == 2, err
     rows = read_csv(tmp_path / "out" / "results.csv")
     assert len(rows) == 2 and {r["status"] for r in rows} == {"finished"}
+    for row in rows:  # each child's output in its run's log.txt, nothing left beside the run folders
+        assert "Trainable params" in (tmp_path / "out" / "runs" / row["run_id"] / "log.txt").read_text()
+    assert not list((tmp_path / "out" / "runs").glob("*.log"))

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, output=args.output, steps=args.steps, minutes=args.minutes, seeds=args.seeds)
     by_id = {r.run_id: r for r in cfg.runs}
     if args.run_one:
-        run_one(cfg, by_id[args.run_one], progress_bar=False)
+        run_one(cfg, by_id[args.run_one])
         return 0
     if args.list:
         for spec in cfg.runs:
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         say(f"wrote {path}")
     failed = [r["row"]["run_id"] for r in out.get("results", {}).values() if r["row"]["status"] != "finished"]
     if failed:
-        say(f"{len(failed)} run(s) failed: {', '.join(failed)} (tracebacks in their runs/<id>/error.txt or .log); "
+        say(f"{len(failed)} run(s) failed: {', '.join(failed)} (their logs: {cfg.output / 'runs'}/<id>/log.txt); "
             "running the same command again retries them")
         return 1
     return 0

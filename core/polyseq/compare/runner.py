@@ -3,6 +3,8 @@
 Layout of the output folder:
 
     runs/<run_id>/fit.yaml         the run's `polyseq fit` config (`polyseq fit --config` repeats it)
+    runs/<run_id>/log.txt          all the run printed: Lightning's progress bars and model summary,
+                                   warnings, log records, and the traceback of a failed run
     runs/<run_id>/metrics.csv      Lightning's CSV log: the learning curve and the final validation
     runs/<run_id>/checkpoints/     last.ckpt (the final weights) and the best on val/loss
     runs/<run_id>/result.json      written last, atomically: the run is finished
@@ -10,10 +12,14 @@ Layout of the output folder:
 
 A run folder without result.json (killed midway), or whose result was made from a different
 config, is removed and the run starts again from step 0; a finished run is never redone.
+
+The terminal gets one line per finished run (its primary metric and time, or why it failed and
+where its log is) under one overall progress bar; with stderr not a terminal, plain lines only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import io
@@ -26,13 +32,14 @@ import sys
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
 
 from polyseq.compare.config import CompareConfig, RunSpec
+from polyseq.compare.report import primary_metric
 from polyseq.data import write_text_atomically
 
 log = logging.getLogger("polyseq.compare")
@@ -71,6 +78,31 @@ class RunMeter(pl.Callback):
 
 def run_dir(cfg: CompareConfig, spec: RunSpec) -> Path:
     return cfg.output / "runs" / spec.run_id
+
+
+def log_path(cfg: CompareConfig, spec: RunSpec) -> Path:
+    return run_dir(cfg, spec) / "log.txt"
+
+
+@contextlib.contextmanager
+def output_to(path: Path) -> Iterator[None]:
+    """Everything printed inside goes to `path`: stdout and stderr (progress bars, the model summary,
+    warnings) and the records of the root and Lightning loggers; a traceback escaping is written too."""
+    loggers = [logging.getLogger(name) for name in ("", "pytorch_lightning", "lightning_fabric", "lightning")]
+    with open(path, "a", encoding="utf-8") as f, contextlib.redirect_stdout(f), contextlib.redirect_stderr(f):
+        handler = logging.StreamHandler(f)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        saved = [(logger, logger.handlers) for logger in loggers]
+        for logger in loggers:
+            logger.handlers = [handler] if logger.handlers or logger is loggers[0] else []
+        try:
+            yield
+        except BaseException:
+            f.write(traceback.format_exc())
+            raise
+        finally:
+            for logger, handlers in saved:
+                logger.handlers = handlers
 
 
 def read_result(cfg: CompareConfig, spec: RunSpec) -> dict[str, Any] | None:
@@ -113,25 +145,29 @@ def learning_curve(metrics_csv: Path, tokens_per_step: float) -> list[dict[str, 
     return points
 
 
-def run_one(cfg: CompareConfig, spec: RunSpec, progress_bar: bool = True) -> dict[str, Any]:
-    """Train and validate one cell from step 0; returns (and writes) its result."""
+def run_one(cfg: CompareConfig, spec: RunSpec) -> dict[str, Any]:
+    """Train and validate one cell from step 0, its output in its log.txt; returns (and writes) its result."""
+    folder = run_dir(cfg, spec)
+    if folder.exists():
+        shutil.rmtree(folder)  # a half-finished or outdated run restarts cleanly
+    folder.mkdir(parents=True)
+    with output_to(log_path(cfg, spec)):
+        return _train(cfg, spec, folder)
+
+
+def _train(cfg: CompareConfig, spec: RunSpec, folder: Path) -> dict[str, Any]:
     import yaml
 
     from polyseq.training.callbacks import SampleMetrics
     from polyseq.training.cli import build, default_checkpoint
 
-    folder = run_dir(cfg, spec)
-    if folder.exists():
-        shutil.rmtree(folder)  # a half-finished or outdated run restarts cleanly
-    folder.mkdir(parents=True)
-    # the folder holds fit.yaml, written here; Lightning would warn that it "is not empty"
+    # the folder holds fit.yaml and log.txt, written here; Lightning would warn that it "is not empty"
     warnings.filterwarnings("ignore", message="Experiment logs directory .* exists and is not empty")
     fit = fit_config(cfg, spec, folder)
     (folder / "fit.yaml").write_text(f"# {spec.run_id}: one run of `polyseq compare {cfg.path}`\n"
                                      + yaml.safe_dump(fit, sort_keys=False))
     # `fit`'s own checkpointing; generated samples are judged once, on the final weights, not at every validation
-    cli = build(["--config", str(folder / "fit.yaml"), f"--trainer.enable_progress_bar={progress_bar}"], run=False,
-                callbacks=[default_checkpoint()])
+    cli = build(["--config", str(folder / "fit.yaml")], run=False, callbacks=[default_checkpoint()])
     trainer, model, data = cli.trainer, cli.model, cli.datamodule
     meter = RunMeter()
     trainer.callbacks.append(meter)
@@ -190,6 +226,38 @@ def collect_rows(cfg: CompareConfig, results: dict[str, dict[str, Any]]) -> list
     return rows
 
 
+def outcome(spec: RunSpec, result: dict[str, Any]) -> str:
+    """A run's result in a few words: its primary metric (then val loss), or its error."""
+    row = result["row"]
+    if row["status"] != "finished":
+        return row.get("error") or "failed"
+    key, _ = primary_metric(spec.task, [row])
+    shown = [k for k in dict.fromkeys((key, "val_loss")) if isinstance(row.get(k), float)]
+    return ", ".join(f"{k.removeprefix('val_')} {row[k]:.4g}" for k in shown) or "no validation metric"
+
+
+class Progress:
+    """One overall progress bar on a terminal (tqdm), the lines printed above it; plain lines elsewhere."""
+
+    def __init__(self, total: int, done: int, say: Callable[[str], None]) -> None:
+        from tqdm import tqdm
+
+        self.say, self.tqdm = say, tqdm
+        self.bar = tqdm(total=total, initial=done, unit="run", desc="polyseq compare", file=sys.stderr,
+                        disable=not sys.stderr.isatty(), dynamic_ncols=True, leave=False)
+
+    def line(self, text: str) -> None:
+        with self.tqdm.external_write_mode(file=sys.stderr):
+            self.say(text)
+
+    def step(self, text: str) -> None:
+        self.line(text)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
 def run_grid(cfg: CompareConfig, specs: Sequence[RunSpec], *, jobs: int = 1, child_argv: Sequence[str] = (),
              say: Callable[[str], None] = print) -> dict[str, dict[str, Any]]:
     """Run every unfinished spec (in this process, or `jobs` child processes); results by run_id."""
@@ -204,28 +272,32 @@ def run_grid(cfg: CompareConfig, specs: Sequence[RunSpec], *, jobs: int = 1, chi
     n, skipped = len(specs), len(specs) - len(pending)
     if skipped:
         say(f"{skipped} of {n} run(s) already finished in {cfg.output / 'runs'}: skipped")
+    if not pending:
+        return results
+    progress = Progress(n, skipped, say)
 
-    def finished(spec: RunSpec, result: dict[str, Any], seconds: float) -> None:
+    def finished(spec: RunSpec, result: dict[str, Any], seconds: float, log: Path) -> None:
         results[spec.run_id] = result
         write_results_csv(cfg.output / "results.csv", collect_rows(cfg, results))
-        row = result["row"]
-        outcome = row.get("error") or ", ".join(f"{k} {row[k]:.4g}" for k in row if k.startswith("val_")
-                                                and isinstance(row[k], float))[:160]
-        say(f"[{len(results)}/{n}] {spec.run_id} {row['status']} in {seconds:.0f} s: {outcome}")
+        status = result["row"]["status"]
+        where = f" (log: {log})" if status != "finished" else ""
+        progress.step(f"[{len(results)}/{n}] {spec.run_id}: {status} in {seconds:.0f} s, {outcome(spec, result)}{where}")
 
-    if jobs <= 1:
-        for i, spec in enumerate(pending, 1):
-            say(f"[run {skipped + i}/{n}] {spec.run_id}")
-            start = time.perf_counter()
-            try:
-                result = run_one(cfg, spec)
-            except Exception as e:  # one broken cell must not stop the grid; its traceback is kept
-                run_dir(cfg, spec).mkdir(parents=True, exist_ok=True)
-                (run_dir(cfg, spec) / "error.txt").write_text(traceback.format_exc())
-                result = failed_result(spec, e)
-            finished(spec, result, time.perf_counter() - start)
-    else:
-        _run_children(cfg, pending, jobs, child_argv, finished, say)
+    try:
+        if jobs <= 1:
+            for spec in pending:
+                start = time.perf_counter()
+                try:
+                    result = run_one(cfg, spec)
+                except Exception as e:  # one broken cell must not stop the grid; its traceback is kept
+                    run_dir(cfg, spec).mkdir(parents=True, exist_ok=True)
+                    (run_dir(cfg, spec) / "error.txt").write_text(traceback.format_exc())
+                    result = failed_result(spec, e)
+                finished(spec, result, time.perf_counter() - start, log_path(cfg, spec))
+        else:
+            _run_children(cfg, pending, jobs, child_argv, finished)
+    finally:
+        progress.close()
     return results
 
 
@@ -236,9 +308,10 @@ def _gpu_count() -> int:
 
 
 def _run_children(cfg: CompareConfig, pending: Sequence[RunSpec], jobs: int, child_argv: Sequence[str],
-                  finished: Callable[[RunSpec, dict[str, Any], float], None], say: Callable[[str], None]) -> None:
+                  finished: Callable[[RunSpec, dict[str, Any], float, Path], None]) -> None:
     """`jobs` runs at a time, each `polyseq compare --run-one ID` in its own process: one GPU each
-    when there are GPUs, else an equal share of the CPU threads."""
+    when there are GPUs, else an equal share of the CPU threads. A run prints into its log.txt; what
+    a child prints outside it (a crash before the run starts) goes to runs/<run_id>.log."""
     gpus = _gpu_count()
     slots = list(range(jobs))
     queue = list(pending)
@@ -257,18 +330,19 @@ def _run_children(cfg: CompareConfig, pending: Sequence[RunSpec], jobs: int, chi
                 out = open(folder.parent / f"{spec.run_id}.log", "w")
                 cmd = [sys.executable, "-m", "polyseq", "compare", str(cfg.path), *child_argv, "--run-one", spec.run_id]
                 running[subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)] = (spec, slot, time.perf_counter(), out)
-                say(f"[started] {spec.run_id} (log: {out.name})")
             time.sleep(0.2)
             for proc in [p for p in running if p.poll() is not None]:
                 spec, slot, start, out = running.pop(proc)
                 out.close()
                 slots.append(slot)
                 result = read_result(cfg, spec)
+                log = log_path(cfg, spec) if log_path(cfg, spec).exists() else Path(out.name)
                 if result is None:
                     tail = Path(out.name).read_text(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
-                    result = failed_result(spec, RuntimeError(f"exit status {proc.returncode}: {tail[0]} (log: {out.name})"))
-                finished(spec, result, time.perf_counter() - start)
+                    result = failed_result(spec, RuntimeError(f"exit status {proc.returncode}: {tail[0]}"))
+                else:
+                    Path(out.name).unlink(missing_ok=True)  # nothing escaped the run's own log.txt
+                finished(spec, result, time.perf_counter() - start, log)
     finally:
         for proc in running:
             proc.terminate()
-
