@@ -144,8 +144,8 @@ def test_a_truncated_cache_file_is_rebuilt_with_a_warning(tmp_path, monkeypatch,
     monkeypatch.setenv("POLYSEQ_CACHE", str(tmp_path / "cache"))
     first = _module(tmp_path)
     first.prepare()
-    ids = first.cache_folder / "train.ids.int32"
-    expected = np.fromfile(ids, dtype=np.int32)
+    ids = cache.ids_path(first.cache_folder, "train")  # uint16 or int32, by vocabulary size
+    expected = np.array(first.arrays["train"].ids)
     with open(ids, "r+b") as f:
         f.truncate(ids.stat().st_size // 2)
     second = _module(tmp_path)

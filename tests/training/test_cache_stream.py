@@ -8,6 +8,7 @@ import random
 import numpy as np
 import pytest
 
+from polyseq.data import cache
 from polyseq.data.module import SequenceDataModule
 
 from .conftest import write_toy
@@ -68,6 +69,8 @@ def test_streamed_cache_equals_the_in_memory_build(tmp_path, domain):
     data.prepare()
     streamed = data.cache_folder
     assert data._prepared["stream"]["chunks"]["train"] > 2  # several chunks, not one
+    where = data.arrays["train"].where  # read from its file on first use
+    assert len(where) == len(data.arrays["train"]) and name in where[0] and name in where[-1]
     reference = tmp_path / "in-memory"
     reference.mkdir()
     data._build_in_memory(data._files(), reference)
@@ -108,7 +111,8 @@ def test_ids_are_memory_mapped_read_only(toy_csv):
 def test_a_truncated_cache_is_rebuilt(toy_csv, caplog):
     data = SequenceDataModule(domain="toy", train=str(toy_csv), task="lm")
     data.prepare()
-    ids_file = data.cache_folder / "train.ids.int32"
+    ids_file = cache.ids_path(data.cache_folder, "train")
+    assert ids_file.suffix == ".uint16"  # a small vocabulary: two bytes an id
     whole = ids_file.read_bytes()
     ids_file.write_bytes(whole[: len(whole) // 2])
     caplog.set_level(logging.WARNING, logger="polyseq.data")

@@ -1,4 +1,8 @@
-"""Token ids on disk: one flat int32 array per split plus record offsets, keyed by a fingerprint.
+"""Token ids on disk: one flat array per split plus record offsets, keyed by a fingerprint.
+
+The ids are uint16 when the vocabulary fits (`<split>.ids.uint16`: half the disk and page cache
+of a large corpus), else int32 (`<split>.ids.int32`); at training time the file is memory-mapped
+read-only, so a corpus larger than memory trains as it is.
 
 A prepared dataset lives in `$POLYSEQ_CACHE/tokens/<fingerprint>/`; the fingerprint covers the
 input files (path, size, modification time), the domain, reader options, split, tokenizer and its
@@ -19,7 +23,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +35,24 @@ from polyseq.errors import ConfigError, PolyseqError
 
 log = logging.getLogger("polyseq.data")
 
-CACHE_FORMAT = 3  # 2: info.json records encode_seconds; MIDI samples count their bytes; 3: tasks, ragged targets
+CACHE_FORMAT = 4  # 2: info.json records encode_seconds; MIDI samples count their bytes; 3: tasks, ragged targets; 4: uint16 ids
+
+#: the on-disk types of token ids, by file suffix
+ID_TYPES = {"uint16": np.uint16, "int32": np.int32}
+
+
+def ids_dtype(vocab_size: int) -> str:
+    """The smallest id type (a key of ID_TYPES) that holds every id of a vocabulary of `vocab_size`."""
+    return "uint16" if vocab_size <= 1 << 16 else "int32"
+
+
+def ids_path(folder: Path, split: str) -> Path:
+    """The ids file of `split` in a cache folder, whichever type it was written with."""
+    for suffix in ID_TYPES:
+        path = folder / f"{split}.ids.{suffix}"
+        if path.exists():
+            return path
+    raise CorruptCache(f"{folder}: no ids file for split {split!r}")
 
 
 def file_signature(path: str | os.PathLike[str]) -> list[Any]:
@@ -116,7 +137,7 @@ class TokenArrays:
     ids: np.ndarray
     offsets: np.ndarray
     targets: np.ndarray | None
-    where: list[str]
+    where: Sequence[str]  # "file:line" of each record (`Locations` when loaded: read on first use)
     n_bytes: int  # bytes of the original samples (`module.sample_bytes`; 0 when unknown)
     ragged: Ragged | None = None
 
@@ -143,25 +164,28 @@ class TokenArrays:
     def n_tokens(self) -> int:
         return int(self.offsets[-1])
 
-    def save(self, folder: Path, split: str) -> None:
-        self.ids.tofile(folder / f"{split}.ids.int32")
+    def save(self, folder: Path, split: str, id_type: str = "int32") -> None:
+        """Write the split's files; `id_type` (`ids_dtype(vocab_size)`) is the on-disk type of the ids."""
+        self.ids.astype(ID_TYPES[id_type], copy=False).tofile(folder / f"{split}.ids.{id_type}")
         np.save(folder / f"{split}.offsets.npy", self.offsets)
         if self.targets is not None:
             np.save(folder / f"{split}.targets.npy", self.targets)
         if self.ragged is not None:
             self.ragged.ids.tofile(folder / f"{split}.target_ids.int32")
             np.save(folder / f"{split}.target_offsets.npy", self.ragged.offsets)
-        (folder / f"{split}.json").write_text(json.dumps({"where": self.where, "n_bytes": self.n_bytes}))
+        write_where(folder / f"{split}.where.jsonl", self.where)
+        (folder / f"{split}.json").write_text(json.dumps({"n_bytes": self.n_bytes}))
 
     @classmethod
     def load(cls, folder: Path, split: str) -> TokenArrays:
-        ids_path = folder / f"{split}.ids.int32"
+        path = ids_path(folder, split)
+        dtype = np.dtype(ID_TYPES[path.suffix[1:]])
         offsets = np.load(folder / f"{split}.offsets.npy", allow_pickle=False)
-        size = ids_path.stat().st_size
-        if len(offsets) == 0 or size != 4 * int(offsets[-1]):
-            expected = 4 * int(offsets[-1]) if len(offsets) else "?"
-            raise CorruptCache(f"{ids_path}: {size} bytes, the offsets say {expected}")
-        ids = np.memmap(ids_path, dtype=np.int32, mode="r") if size else np.empty(0, np.int32)
+        size = path.stat().st_size
+        if len(offsets) == 0 or size != dtype.itemsize * int(offsets[-1]):
+            expected = dtype.itemsize * int(offsets[-1]) if len(offsets) else "?"
+            raise CorruptCache(f"{path}: {size} bytes, the offsets say {expected}")
+        ids = np.memmap(path, dtype=dtype, mode="r") if size else np.empty(0, dtype)
         targets_path = folder / f"{split}.targets.npy"
         targets = np.load(targets_path, allow_pickle=False) if targets_path.exists() else None
         info = json.loads((folder / f"{split}.json").read_text())
@@ -169,7 +193,31 @@ class TokenArrays:
         if (folder / f"{split}.target_offsets.npy").exists():
             ragged = Ragged(np.fromfile(folder / f"{split}.target_ids.int32", dtype=np.int32),
                             np.load(folder / f"{split}.target_offsets.npy", allow_pickle=False))
-        return cls(ids, offsets, targets, info["where"], info["n_bytes"], ragged)
+        return cls(ids, offsets, targets, Locations(folder / f"{split}.where.jsonl", len(offsets) - 1), info["n_bytes"], ragged)
+
+
+def write_where(path: Path, where: Iterable[str]) -> None:
+    """One JSON string per line: where each record came from."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(w) + "\n" for w in where)
+
+
+class Locations(Sequence[str]):
+    """The "file:line" of each record of a cached split, read from its file on first use only:
+    millions of records cost nothing at start-up."""
+
+    def __init__(self, path: Path, n: int):
+        self.path, self.n = path, n
+        self._lines: list[str] | None = None
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: Any) -> Any:
+        if self._lines is None:
+            with open(self.path, encoding="utf-8") as f:
+                self._lines = [json.loads(line) for line in f]
+        return self._lines[i]
 
 
 @dataclass

@@ -330,8 +330,8 @@ class SequenceDataModule(pl.LightningDataModule):
         try:
             for split, record in source.routed():
                 if split not in writers:
-                    writers[split] = stream.SplitWriter(folder, split, encoder, chunk_bytes, encoder.pending_limit,
-                                                        watch_unknown=split == "train")
+                    writers[split] = stream.SplitWriter(folder, split, cache.ids_dtype(tok.vocab_size), encoder,
+                                                        chunk_bytes, encoder.pending_limit, watch_unknown=split == "train")
                 writers[split].add(record)
             done = {s: writers[s].finish() for s in SPLITS if s in writers}
         finally:
@@ -369,7 +369,7 @@ class SequenceDataModule(pl.LightningDataModule):
             encode_seconds[split] = round(time.perf_counter() - start, 4)
             n_bytes = sample_bytes(samples)
             arrays = cache.TokenArrays.from_sequences(seqs, targets[split], [r.where for r in recs], n_bytes)
-            arrays.save(folder, split)
+            arrays.save(folder, split, cache.ids_dtype(tok.vocab_size))
             tokens_per_byte[split] = arrays.n_tokens / n_bytes if n_bytes else None
             if split == "train":
                 from polyseq.data.unknown import warn_unknown

@@ -7,7 +7,7 @@ files (up to) three times instead, holding a chunk of samples at a time:
     1. count the records of the files to split (a random split needs their number only);
     2. train a learned tokenizer on an iterable that re-reads the train records;
     3. read again, route each record to its split, tokenize `chunk_bytes` of samples at a time
-       (optionally in `num_proc` worker processes) and append the ids to `<split>.ids.int32`.
+       (optionally in `num_proc` worker processes) and append the ids to `<split>.ids.<type>`.
 
 The result is file for file what the in-memory build writes (same ids, offsets, `where`, info),
 so the loader and every task view read both alike. Workers get the tokenizer as its JSON dict and
@@ -66,17 +66,19 @@ def _worker_encode(samples: list[Any]) -> tuple[np.ndarray, np.ndarray, float]:
 
 
 class SplitWriter:
-    """Appends the ids of one split's records, chunk by chunk, to `<split>.ids.int32`."""
+    """Appends the ids of one split's records, chunk by chunk, to `<split>.ids.<id_type>`."""
 
-    def __init__(self, folder: Path, split: str, encode: Callable[[list[Any]], Any], chunk_bytes: int,
+    def __init__(self, folder: Path, split: str, id_type: str, encode: Callable[[list[Any]], Any], chunk_bytes: int,
                  pending_limit: int, watch_unknown: bool):
-        self.folder, self.split = folder, split
+        from polyseq.data.cache import ID_TYPES
+
+        self.folder, self.split, self.dtype = folder, split, ID_TYPES[id_type]
         self.encode, self.chunk_bytes, self.pending_limit = encode, chunk_bytes, pending_limit
-        self.file = open(folder / f"{split}.ids.int32", "wb")  # noqa: SIM115 - closed in finish()
+        self.file = open(folder / f"{split}.ids.{id_type}", "wb")  # noqa: SIM115 - closed in finish()
         self.samples: list[Any] = []
         self.buffered = 0
         self.lengths: list[np.ndarray] = []
-        self.where: list[str] = []
+        self.where = open(folder / f"{split}.where.jsonl", "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
         self.n_bytes = 0
         self.n_chunks = 0
         self.seconds = 0.0
@@ -88,7 +90,7 @@ class SplitWriter:
     def add(self, record: Record) -> None:
         size = sample_size(record.sample)
         self.samples.append(record.sample)
-        self.where.append(record.where)
+        self.where.write(json.dumps(record.where) + "\n")
         self.n_bytes += size or 0
         self.buffered += size if size is not None else 1
         if self.buffered >= self.chunk_bytes:
@@ -107,7 +109,7 @@ class SplitWriter:
         lengths, ids, seconds = result.get() if hasattr(result, "get") else result
         self.seconds += seconds
         self.lengths.append(lengths)
-        ids.tofile(self.file)
+        ids.astype(self.dtype, copy=False).tofile(self.file)
         if self.watch_unknown:
             n_unk = int((ids == UNK_ID).sum())
             self.n_unk += n_unk
@@ -123,11 +125,12 @@ class SplitWriter:
         while self.pending:
             self._write(*self.pending.popleft())
         self.file.close()
+        self.where.close()
         lengths = np.concatenate(self.lengths) if self.lengths else np.empty(0, np.int64)
         offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         np.save(self.folder / f"{self.split}.offsets.npy", offsets)
-        (self.folder / f"{self.split}.json").write_text(json.dumps({"where": self.where, "n_bytes": self.n_bytes}))
+        (self.folder / f"{self.split}.json").write_text(json.dumps({"n_bytes": self.n_bytes}))
         return {"count": len(lengths), "n_tokens": int(offsets[-1]), "n_bytes": self.n_bytes,
                 "seconds": round(self.seconds, 4), "chunks": self.n_chunks}
 
