@@ -110,6 +110,8 @@ _LAZY: dict[str, str] = {
     "too_long": "polyseq.domain:too_long",
     "bad_text_reason": "polyseq.textio:bad_text_reason",
     "UNDECODABLE": "polyseq.textio:UNDECODABLE",
+    "CUT_ERRORS": "polyseq.textio:CUT_ERRORS",
+    "cut_short": "polyseq.textio:cut_short",
     # plugins registered by hand (notebooks, tests)
     "register_plugin": "polyseq.plugins:register",
     "unregister_plugin": "polyseq.plugins:unregister",

@@ -17,6 +17,7 @@ from typing import Any
 
 from polyseq.errors import BadRecordError, ConfigError, PluginError, PolyseqError, ReaderError, unknown_name
 from polyseq.records import BadRecord, ReadReport, Record
+from polyseq.textio import cut_short
 
 Ref = Any  # a callable or class, or a "module:attr" string naming one
 
@@ -256,8 +257,10 @@ class Domain:
     def _records(
         self, path: Path, items: Any, strict: bool, report: ReadReport, own_report: bool, limit: int = 0
     ) -> Iterator[Record]:
+        line = 0
         try:
             for item in items:
+                line = (item.meta or {}).get("line") or line
                 if limit and not isinstance(item, BadRecord):
                     reason = too_long(item.sample, limit)
                     if reason:
@@ -271,7 +274,12 @@ class Domain:
                 yield item
         except PolyseqError:
             raise
-        except (OSError, UnicodeDecodeError, EOFError) as e:
+        except EOFError as e:  # a truncated gzip: the records before the cut are kept, the cut is one bad record
+            cut = BadRecord(cut_short(e, line), {"source": str(path), "line": line + 1})
+            if strict:
+                raise BadRecordError(f"{cut.where}: {cut.reason} (strict mode)") from e
+            report.bad.append(cut)
+        except (OSError, UnicodeDecodeError) as e:
             raise ReaderError(f"{path}: cannot be read by domain {self.name!r}: {type(e).__name__}: {e}") from e
         except Exception as e:  # a bug in the reader: keep the traceback, say where it happened
             e.add_note(f"while domain {self.name!r} was reading {path}")

@@ -24,6 +24,13 @@ GZIP_MAGIC = b"\x1f\x8b"
 CUT_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
 
 
+def cut_short(error: BaseException, last_line: int) -> str:
+    """The bad-record reason for a gzip stream cut short after `last_line` whole lines (one wording everywhere)."""
+    detail = str(error) or "the compressed stream ends early"
+    return (f"the compressed file ends early (a truncated copy or download?): nothing after line {last_line} "
+            f"could be read ({type(error).__name__}: {detail})")
+
+
 def is_gzip(path: str | os.PathLike[str]) -> bool:
     """Whether the file starts with the gzip magic bytes (its name does not matter)."""
     with open(path, "rb") as f:
@@ -65,6 +72,4 @@ class NumberedLines:
                 self.n += 1
                 yield line.removeprefix("\ufeff") if self.n == 1 else line
         except CUT_ERRORS as e:
-            detail = str(e) or "the compressed stream ends early"
-            self.cut = (f"the file ends unexpectedly ({type(e).__name__}: {detail}); "
-                        f"nothing after line {self.n} could be read (truncated copy or download?)")
+            self.cut = cut_short(e, self.n)

@@ -47,14 +47,13 @@ import io
 import os
 import re
 import warnings
-import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import polyseq
-from polyseq import BadRecord, ConfigError, ReaderError, Record, bad_text_reason
+from polyseq import CUT_ERRORS, BadRecord, ConfigError, ReaderError, Record, bad_text_reason, cut_short
 from polyseq import read_table as _read_table
 from polyseq_dna.alphabet import count_letters, first_invalid
 
@@ -66,7 +65,6 @@ SEQIO_SUFFIXES = {
 _NAMES = {"fasta": "FASTA", "fastq": "FASTQ", "genbank": "GenBank"}
 # Biopython's warnings for a GenBank record cut short or inconsistent: the record is bad
 _TRUNCATED = ("Premature end of file", "Expected sequence length")
-_CUT_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)  # what reading a damaged gzip stream raises
 _PHRED = re.compile("[!-~]*")  # Phred+33 quality characters
 SEQUENCE_COLUMNS = ("sequence", "seq")
 
@@ -132,9 +130,8 @@ class _Lines:
                     if line[0] == marker:
                         headers.append(self.n)
                     yield line
-        except _CUT_ERRORS:
-            self.cut = (f"the compressed file ends early (truncated copy or download?): nothing after line {self.n} "
-                        "could be read")
+        except CUT_ERRORS as e:
+            self.cut = cut_short(e, self.n)
         self.done = True
 
 

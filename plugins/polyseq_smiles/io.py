@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from polyseq import BadRecord, ConfigError, PolyseqError, Record, too_long
+from polyseq import BadRecord, ConfigError, PolyseqError, Record, cut_short, too_long
 from polyseq import read_table as _read_table
 from polyseq_smiles import chem
 
@@ -58,8 +58,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str | None, str]]:
             for n, raw in enumerate(f, 1):
                 yield _decode(n, raw)
         except _CUT as e:
-            why = f"the file ends unexpectedly ({type(e).__name__}: {e})"
-            yield n + 1, None, f"{why}; nothing after line {n} could be read"
+            yield n + 1, None, cut_short(e, n)
 
 
 def _target_names(target: str | Sequence[str] | None) -> list[str]:

@@ -28,9 +28,11 @@ def run_cli(*args: str | os.PathLike[str], cwd: str | os.PathLike[str], timeout:
                           capture_output=True, text=True, timeout=timeout)
 
 
-def run_main(*args: str | os.PathLike[str], cwd: str | os.PathLike[str]) -> subprocess.CompletedProcess:
+def run_main(*args: str | os.PathLike[str], cwd: str | os.PathLike[str], env: dict[str, str] | None = None
+             ) -> subprocess.CompletedProcess:
     """`polyseq.cli.main(ARGS)` in this process, as `run_cli` runs it: in `cwd`, with its dataset cache
-    there, stdout and stderr captured (warnings logged to stderr as `main` sets up when run alone).
+    there (`env` adds variables), stdout and stderr captured (warnings logged to stderr as `main` sets
+    up when run alone).
 
     The exit code is what `main` returns, or a `SystemExit`'s code (argparse and jsonargparse exit so on
     a usage error). Any other exception is what the real command would print as a traceback: it is not
@@ -44,7 +46,7 @@ def run_main(*args: str | os.PathLike[str], cwd: str | os.PathLike[str]) -> subp
     handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter("polyseq: %(levelname)s: %(message)s"))
     environ, folder = dict(os.environ), os.getcwd()
-    os.environ.update(OMP_NUM_THREADS="1", POLYSEQ_CACHE=str(Path(cwd) / ".polyseq-cache"))
+    os.environ.update(OMP_NUM_THREADS="1", POLYSEQ_CACHE=str(Path(cwd) / ".polyseq-cache"), **(env or {}))
     os.chdir(cwd)
     logging.getLogger().addHandler(handler)
     try:
