@@ -6,12 +6,14 @@ nothing run), then counted:
 - parameters: exactly, `sum(p.numel())` of the built model; embeddings (token and position tables,
   the backbone's `embedding_parameters()`) apart, as nanoGPT and Chinchilla count N.
 - tokens per epoch: from the token cache when `polyseq fit` built it; else the training file(s) are
-  sampled (a prefix of at most `sample_bytes` per file, whole files of a folder until the budget),
-  tokenized as `fit` would, and the counts scaled by the ratio of file sizes.
+  sampled (about `sample_bytes` per file in 16 runs of lines spread over it, or whole files of a
+  folder until the budget), tokenized as `fit` would, and the counts scaled by the ratio of file
+  sizes; a sample that cannot be prepared (a record cut in two) falls back to building the cache.
 - steps: from the trainer flags (max_steps, max_epochs, limit_train_batches,
   accumulate_grad_batches) and the number of batches an epoch has.
 - FLOPs: forward hooks on a few real batches see every matrix product and the shape it runs on;
-  per batch, forward FLOPs = sum of 2 * (weights of each Linear) * (rows it multiplies)
+  per batch, forward FLOPs = sum of 2 * (weights of each Linear, or output head tied to an embedding)
+  * (rows it multiplies)
   + RNN gate matrices 2 * g * H * (I + H) * (B * T) per layer and direction (g = 4 LSTM, 3 GRU)
   + attention 4 * B * T_q * T_kv * d per attention layer (QK^T and the weighted sum; causal not halved).
   Training = 3 x forward (backward = 2 x forward), so with every token through every weight it is
@@ -121,6 +123,7 @@ def _rows(x: Any) -> int:
 
 
 def _hook(profile: Profile) -> Any:
+    import torch
     from torch import nn
 
     def hook(module: Any, args: tuple[Any, ...], output: Any) -> None:
@@ -130,6 +133,14 @@ def _hook(profile: Profile) -> Any:
             profile.forward_flops += 2 * module.in_features * module.out_features * rows
             profile.activation_elements += rows * (module.in_features + module.out_features)
             profile.largest_output = max(profile.largest_output, rows * module.out_features)
+        elif isinstance(getattr(module, "embedding", None), nn.Embedding) and not isinstance(module, nn.Embedding):
+            # an output head tied to an embedding (`hidden @ embedding.weight.T`): no Linear of its own
+            vocab, width = module.embedding.weight.shape
+            if isinstance(output, torch.Tensor) and output.shape[-1] == vocab:
+                rows = output.numel() // vocab
+                profile.forward_flops += 2 * vocab * width * rows
+                profile.activation_elements += rows * (width + vocab)
+                profile.largest_output = max(profile.largest_output, rows * vocab)
         elif isinstance(module, nn.LayerNorm) or (isinstance(module, nn.Dropout) and module.training and module.p > 0):
             profile.activation_elements += args[0].numel()
         elif isinstance(module, nn.RNNBase):
@@ -189,21 +200,29 @@ def _file_size(path: Path) -> int:
     return path.stat().st_size
 
 
-def _prefix(path: Path, folder: Path, budget: int) -> Path:
-    """The first ~`budget` bytes of `path` cut at a line end, as a file of the same name in `folder`."""
-    out = folder / path.name
+def _spread(path: Path, folder: Path, budget: int, blocks: int = 16) -> tuple[Path, int]:
+    """About `budget` bytes of `path` in `blocks` runs of whole lines spread evenly over the file (the
+    first run starts at byte 0, so a header line is kept), as a file of the same name in `folder`.
+    Returns the file and its size."""
+    size = _file_size(path)
     opener = gzip.open if path.suffix == ".gz" else open
+    parts = []
     with opener(path, "rb") as f:
-        head = f.read(budget)
-        head += f.readline()  # finish the line
+        for i in range(blocks):
+            f.seek(i * size // blocks)
+            if i:
+                f.readline()  # to the next line start
+            parts.append(f.read(max(1, budget // blocks)) + f.readline())
+    data = b"".join(parts)
+    out = folder / path.name
     with opener(out, "wb") as f:
-        f.write(head)
-    return out
+        f.write(data)
+    return out, len(data)
 
 
 def sample_files(paths: Sequence[Path], folder: Path, budget: int) -> tuple[list[Path], float]:
     """(files holding about `budget` bytes of `paths`, total size / sampled size). Files of a folder are
-    taken whole in a fixed random order; a single large text file is cut to a prefix."""
+    taken whole in a fixed random order; a single large text file is sampled in runs of lines."""
     files = [f for p in paths for f in (sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p])]
     total = sum(_file_size(f) for f in files)
     if total <= budget:
@@ -212,7 +231,8 @@ def sample_files(paths: Sequence[Path], folder: Path, budget: int) -> tuple[list
         binary = files[0].suffix not in (".gz",) and b"\0" in files[0].open("rb").read(4096)
         if binary:
             return list(paths), 1.0
-        return [_prefix(files[0], folder, budget)], total / min(total, budget)
+        sample, size = _spread(files[0], folder, budget)
+        return [sample], total / size
     random.Random(0).shuffle(files)
     chosen, size = [], 0
     for f in files:
@@ -229,40 +249,54 @@ def _sampling_module(base: type, budget: int) -> type:
     class Sampled(base):  # type: ignore[misc, valid-type]
         tokens_source = "token cache"
         scale = 1.0
-        scales: dict[str, float] = {}
+        scales: dict[str, float] = {}  # split -> data size / sampled size (set per instance in prepare)
 
         def prepare(self) -> dict[str, Any]:
             if self._prepared is not None:
                 return self._prepared
-            import numpy as np
-
             from polyseq.data import cache
 
+            self.scales = {}
             files = self._files()
             if not files["train"]:
                 return super().prepare()  # its own error
             if (cache.writable_root("tokens") / self._fingerprint(files) / "info.json").exists():
                 return super().prepare()
+            try:
+                info = self._prepare_sample(files)
+            except Exception as e:  # noqa: BLE001 - e.g. a record cut by the sample; the whole data decides
+                if max(self.scales.values(), default=1.0) == 1.0:
+                    raise  # the sample was the whole data: a real error
+                self.scale, self.scales = 1.0, {}
+                info = super().prepare()
+                reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+                self.tokens_source = f"token cache, built now (the sample could not be prepared: {reason})"
+                return info
+            self._prepared = info
+            return info
+
+        def _prepare_sample(self, files: dict[str, list[Path]]) -> dict[str, Any]:
+            import numpy as np
+
+            from polyseq.tokenizers.serialization import tokenizer_from_dict
+
             with tempfile.TemporaryDirectory(prefix="polyseq-estimate-") as tmp:
-                sampled, scales = {}, {}
+                sampled = {}
                 for split, paths in files.items():
                     where = Path(tmp) / split
                     where.mkdir()
-                    sampled[split], scales[split] = sample_files(paths, where, budget) if paths else ([], 1.0)
+                    sampled[split], self.scales[split] = sample_files(paths, where, budget) if paths else ([], 1.0)
                 folder = Path(tmp) / "tokens"
                 folder.mkdir()
                 self._build(sampled, folder)
                 info, self.arrays = self._load(folder)
                 for arrays in self.arrays.values():  # read now: the folder is removed on return
                     arrays.ids = np.array(arrays.ids)
-            from polyseq.tokenizers.serialization import tokenizer_from_dict
-
             self.tokenizer = tokenizer_from_dict(info["tokenizer"], source="the sampled training data")
-            self.scale, self.scales = scales["train"], scales
+            self.scale = self.scales["train"]
             size = sum(_file_size(f) for p in files["train"] for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
             self.tokens_source = (f"estimated: a sample of the training data tokenized, scaled by file size x{self.scale:.3g}"
                                   f" ({size:,} bytes)" if self.scale > 1 else "no token cache yet: the whole training data tokenized now")
-            self._prepared = info
             return info
 
     return Sampled
