@@ -4,7 +4,9 @@ and the proof that the model code does not need Lightning.
     python benchmarks/plain_loop.py --steps 200        # char LM on Python's bundled documentation
 
 It builds the same `SequenceModel` network that `polyseq fit` trains (backbone + tied LM head),
-feeds it the same blocks, and steps AdamW with the same warmup + cosine schedule, with no Trainer.
+feeds it the same blocks, computes the same loss (the task's `step`), clips gradients at norm 1.0 and
+steps AdamW with the same warmup + cosine schedule, with no Trainer. `benchmarks/train_throughput.py`
+(CPU) and `benchmarks/gpu.py` (GPU: bf16, torch.compile) time it against `polyseq fit`'s loop.
 """
 
 from __future__ import annotations
@@ -61,28 +63,49 @@ def train_plain(
     lr: float = 1e-3,
     warmup: int = 5,
     logits_of=None,
+    device: str = "cpu",
+    bf16: bool = False,
 ) -> dict[str, float]:
-    """Train for `steps`; return tokens/s over the steps after `warmup` and the last losses."""
-    optimizer = build_adamw(model, lr=lr, weight_decay=0.1)
+    """Train for `steps`; return tokens/s over the steps after `warmup` and the last losses.
+
+    A `SequenceModel` computes its loss as `polyseq fit` does (`model.task.step`: backbone, LM head,
+    fp32 cross-entropy); any other model gives logits through `logits_of(model, x)`. `bf16`: autocast
+    the forward pass and the loss to bfloat16, as Lightning's `precision="bf16-mixed"` does. CUDA is
+    synchronised when the clock starts and stops, never in between.
+    """
+    model.to(device).train()
+    optimizer = build_adamw(model, lr=lr, weight_decay=0.1, device_type=torch.device(device).type)
     scheduler = warmup_cosine(optimizer, warmup_steps=max(1, steps // 10), total_steps=steps)
-    logits_of = logits_of or (lambda m, x: m(x))
-    model.train()
+    task = getattr(model, "task", None)
     losses, tokens, start = [], 0, 0.0
     for step in range(steps):
         if step == warmup:
-            start, tokens = time.perf_counter(), 0
+            start, tokens = _clock(device), 0
         x, y = next(batches)
-        logits = logits_of(model, x)
-        loss = F.cross_entropy(logits.flatten(0, 1), y.flatten())
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
+            if logits_of is None and task is not None:
+                loss = task.step(model, {"input_ids": x, "labels": y}, "train")[0]
+            else:
+                logits = (logits_of or (lambda m, i: m(i)))(model, x)
+                loss = F.cross_entropy(logits.flatten(0, 1).float(), y.flatten())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         scheduler.step()
         tokens += x.numel()
-        losses.append(loss.item())
-    elapsed = time.perf_counter() - start
-    return {"tokens_per_s": tokens / elapsed, "loss": sum(losses[-10:]) / len(losses[-10:])}
+        losses.append(loss.detach())
+    elapsed = _clock(device) - start
+    last = torch.stack(losses[-10:]).float().mean().item()
+    return {"tokens_per_s": tokens / elapsed, "loss": last}
+
+
+def _clock(device: str) -> float:
+    """perf_counter once the device has finished the work queued so far."""
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter()
 
 
 def main() -> None:
