@@ -46,7 +46,7 @@ def run_main(*args: str | os.PathLike[str], cwd: str | os.PathLike[str], env: di
     handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter("polyseq: %(levelname)s: %(message)s"))
     environ, folder = dict(os.environ), os.getcwd()
-    os.environ.update(OMP_NUM_THREADS="1", POLYSEQ_CACHE=str(Path(cwd) / ".polyseq-cache"), **(env or {}))
+    os.environ.update({"OMP_NUM_THREADS": "1", "POLYSEQ_CACHE": str(Path(cwd) / ".polyseq-cache"), **(env or {})})
     os.chdir(cwd)
     logging.getLogger().addHandler(handler)
     try:
