@@ -96,6 +96,8 @@ def next_tokens(
     logits: torch.Tensor, history: torch.Tensor, cfg: SamplingConfig, generator: torch.Generator, allow_eos: bool = True
 ) -> torch.Tensor:
     """(B, V) logits, (B, L) ids so far -> (B,) next ids."""
+    if cfg.temperature == 0:  # the argmax, without building the one-hot distribution
+        return adjusted_logits(logits, history, cfg, allow_eos).argmax(-1)
     return draw(sampling_probs(logits, history, cfg, allow_eos), cfg, generator)
 
 
@@ -157,8 +159,12 @@ def generate(model: Any, prompts: list[list[int]], cfg: SamplingConfig, use_cach
         # only the repetition penalty needs the history (padding ids are banned anyway)
         history = torch.cat([prompt_ids, new[:, :step]], 1) if cfg.repetition_penalty != 1.0 else prompt_ids[:, :1]
         logits = head(last[:, None, :]).squeeze(1)
-        probs = sampling_probs(logits, history, cfg, step >= cfg.min_new_tokens)
-        nxt = torch.where(done, torch.full_like(done, EOS_ID, dtype=torch.long), draw(probs, cfg, generator))
+        if on_step is None:
+            nxt = next_tokens(logits, history, cfg, generator, step >= cfg.min_new_tokens)
+        else:  # the same choice, the distribution kept to show
+            probs = sampling_probs(logits, history, cfg, step >= cfg.min_new_tokens)
+            nxt = draw(probs, cfg, generator)
+        nxt = torch.where(done, torch.full_like(nxt, EOS_ID), nxt)
         if on_step is not None:
             on_step(StepChoice(step, logits, probs, nxt, ~done))
         new[:, step] = nxt

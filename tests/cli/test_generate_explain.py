@@ -91,7 +91,9 @@ def test_explained_probabilities_are_the_models_softmax_and_the_samplers(tiny_lm
 
 def test_greedy_puts_all_of_p_on_the_argmax(tiny_lm):
     model, _, _ = tiny_lm
-    explanation = explain(model, [None], SamplingConfig(max_new_tokens=4, temperature=0), k=2)
+    cfg = SamplingConfig(max_new_tokens=4, temperature=0)
+    explanation = explain(model, [None], cfg, k=2)
+    assert explanation.samples == model.task.generate(model, [None], {"sampling": cfg})
     for s in explanation.steps:
         assert s.p == 1.0 and s.top[0].id == s.id and s.top[1].p == 0.0
         allowed = [c for c in s.top if c.id not in BANNED]
