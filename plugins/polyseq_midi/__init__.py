@@ -1,4 +1,4 @@
-"""polyseq domain plugin: MIDI music (Standard MIDI Files through mido).
+"""polyseq domain plugin: MIDI music (Standard MIDI Files through mido, or symusic when installed).
 
 Importing this package imports neither mido nor numpy: parts are named by "module:attr" strings
 and resolved on first use. Read first: score.py (the sample), grid.py (what tokens keep),
@@ -14,7 +14,7 @@ def register_domains(register):
 
     register(Domain(
         name="midi",
-        description="Symbolic music: MIDI files as scores of notes, tempos and time signatures (mido)",
+        description="Symbolic music: MIDI files as scores of notes, tempos and time signatures (mido or symusic)",
         tokenizers={
             "remi": "polyseq_midi.tokenizers:REMI",
             "midilike": "polyseq_midi.tokenizers:MIDILike",

@@ -65,7 +65,8 @@ def _fast_parser(path: Any, parser: str | None) -> Callable[[bytes], Score | Non
     source = "the reader option parser" if parser is not None else "POLYSEQ_MIDI_PARSER"
     choice = (parser if parser is not None else os.environ.get("POLYSEQ_MIDI_PARSER", "")).strip().lower() or "auto"
     if choice not in PARSERS:
-        raise ReaderError(f"{path}: unknown MIDI parser {choice!r} (from {source}). Choose one of: {', '.join(PARSERS)}.")
+        raise ReaderError(f"{path}: unknown MIDI parser {choice!r} (from {source}). "
+                          f"Choose one of: {', '.join(PARSERS)}.")
     if choice == "mido":
         return None
     try:

@@ -4,11 +4,10 @@
 when it cannot promise that; the reader then parses the file with mido, the reference. So a
 file reads to the same Score (or the same error) whichever parser is installed.
 
-Tempos and time signatures come from the census (of several at one tick the last read wins, an
-order symusic's sort does not keep). symusic pairs note-ons and note-offs as `score.from_midi` does (FIFO per track, channel and
-pitch; velocity 0 ends a note) but keeps less of the file, so before its notes are trusted a
-census of the raw events (`census`, one pass in Python over the bytes, no objects made per event)
-checks that nothing it drops or reads differently is there:
+symusic pairs note-ons and note-offs as `score.from_midi` does (FIFO per track, channel and pitch;
+velocity 0 ends a note) but keeps less of the file, so before its notes are trusted a census of
+the raw events (`census`: one pass of Python over the bytes, no object made per event) checks
+that nothing it drops or reads differently is there:
   * every note-on is ended (symusic drops a note never switched off; mido's reader ends it with
     its track);
   * program changes: symusic gives a note the program current on its channel at its note-off,
@@ -16,11 +15,13 @@ checks that nothing it drops or reads differently is there:
     tracks. They agree when, on each channel of each track, program changes come before the
     first note-on and no other track changes the program of a channel a track plays without one;
   * anything mido would refuse or read otherwise (data bytes > 127, undefined status bytes,
-    running status after a sysex, a chunk that is not `MTrk`, events running past their chunk,
-    bytes after the last track, malformed tempo/time/key-signature events, SMPTE time division,
-    a track not closed by end_of_track).
-Files that fail the census, about none of the real ones measured in BENCHMARKS.md, go to mido.
-Zero-length notes (a note-off at the note-on's tick) are 1 tick long, as in `from_midi`.
+    running status after a meta event or sysex, a chunk that is not `MTrk`, events running past
+    their chunk, bytes after the last track, unchecked meta events such as SMPTE offsets, SMPTE
+    time division, a track not closed by end_of_track).
+Tempos and time signatures are read by the census itself (of several at one tick the last read
+wins, as in `from_midi`; symusic's sort does not keep that order). A file that fails the census
+goes to mido: none of the 1,662 Nottingham files does (BENCHMARKS.md). Zero-length notes (a
+note-off at the note-on's tick) last 1 tick, as in `from_midi`.
 """
 
 from __future__ import annotations
