@@ -259,9 +259,16 @@ def test_a_tokenizer_file_of_another_domain_is_refused_naming_both(work):
 def test_init_from_a_model_of_another_domain_is_refused_naming_both(tokenizer, work):
     def to_smiles(ckpt):
         info = ckpt["hyper_parameters"]["data_info"]
-        info["domain"] = "smiles"  # a core tokenizer (char, bytes...) records no domain: the model's is used
+        info["domain"] = "smiles"
         if tokenizer == "domain_tokenizer":
             info["tokenizer"] = _smiles_tokenizer()
+        else:  # a core tokenizer saved before tokenizers recorded their domain: the model's domain is used
+            from polyseq import CharTokenizer
+            from polyseq.tokenizers.serialization import tokenizer_to_dict
+
+            char = CharTokenizer()
+            char.train(["CCO", "c1ccccc1"])
+            info["tokenizer"] = tokenizer_to_dict(char)
 
     path = edited(work, f"smiles-{tokenizer}.ckpt", to_smiles)
     result = run_main(*LOCAL_LOADS["init_from"](path.name), cwd=work)
@@ -286,3 +293,20 @@ def test_a_tokenizer_file_records_its_domain_and_a_missing_option_is_an_error(tm
     before = {k: v for k, v in json.loads((tmp_path / "kmer.json").read_text()).items() if k not in ("domain", "complete")}
     (tmp_path / "before.json").write_text(json.dumps(before))  # a file written before: loads as it always did
     assert load_tokenizer(tmp_path / "before.json").to_config() == tokenizer.to_config()
+
+
+def test_every_saved_tokenizer_records_its_domain_and_tokenize_checks_it(work, tmp_path):
+    from polyseq.tokenizers.serialization import tokenizer_domain
+
+    info = torch.load(work / "clf.ckpt", weights_only=True)["hyper_parameters"]["data_info"]
+    assert tokenizer_domain(info["tokenizer"]) == "dna"  # what fit wrote into the checkpoint
+    out = tmp_path / "exported"
+    assert run_main("export", "--ckpt", work / "clf.ckpt", "--out", out, cwd=work).returncode == 0
+    assert json.loads((out / "tokenizer.json").read_text())["domain"] == "dna"
+    saved = run_main("tokenize", "--domain", "text", "--tokenizer", "char", "hello there", "--save-tokenizer",
+                     "char.json", cwd=tmp_path)  # a core tokenizer: only the file can say its domain
+    assert saved.returncode == 0 and json.loads((tmp_path / "char.json").read_text())["domain"] == "text"
+    result = run_main("tokenize", "--domain", "dna", "--tokenizer-file", out / "tokenizer.json", "ACGT", cwd=tmp_path)
+    assert result.returncode == 0 and "A C G T" in result.stdout.replace("  ", " ")
+    result = run_main("tokenize", "--domain", "dna", "--tokenizer-file", "char.json", "ACGT", cwd=tmp_path)
+    assert_one_line_error(result, "--tokenizer-file char.json", "'text'", "'dna'")

@@ -82,12 +82,17 @@ def load_records(args: argparse.Namespace, domain: Any) -> tuple[list[Record], R
 
 
 def make_tokenizer(args: argparse.Namespace, domain: Any, samples: list[Any]) -> Any:
-    from polyseq.tokenizers.serialization import load_tokenizer
+    import json
+
+    from polyseq.tokenizers.serialization import check_domain, load_tokenizer
 
     if args.tokenizer_file is not None:
         if args.tokenizer or args.option:
             raise ConfigError("--tokenizer-file gives a complete tokenizer: drop --tokenizer and -o/--data.tokenizer_options")
-        return load_tokenizer(args.tokenizer_file)
+        tokenizer = load_tokenizer(args.tokenizer_file)  # every format problem first, in its own words
+        with open(args.tokenizer_file, encoding="utf-8") as f:
+            check_domain(json.load(f), domain.name, f"--tokenizer-file {args.tokenizer_file}")
+        return tokenizer
     return build_tokenizer(domain, args.tokenizer, options_from(args, "tokenizer"), samples)
 
 
@@ -124,7 +129,9 @@ def run(args: argparse.Namespace) -> int:
         return run_compare(args, domain, records)
     tokenizer = make_tokenizer(args, domain, [r.sample for r in records])
     if args.save_tokenizer:
-        tokenizer.save(args.save_tokenizer)
+        from polyseq.tokenizers.serialization import save_tokenizer
+
+        save_tokenizer(tokenizer, args.save_tokenizer, domain.name)  # the file records its domain
     mismatches, decoded, all_ids = 0, [], []
     for record in records:
         ids = tokenizer.encode(record.sample)

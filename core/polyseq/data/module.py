@@ -344,7 +344,7 @@ class SequenceDataModule(pl.LightningDataModule):
                                totals=(train.n_unk, done["train"]["n_tokens"]))
         info = {
             "domain": self.domain_name, "task": self.task.name, "splits": list(done),
-            "tokenizer": tokenizer_to_dict(tok), "vocab_size": tok.vocab_size,
+            "tokenizer": tokenizer_to_dict(tok, self.domain_name), "vocab_size": tok.vocab_size,
             "counts": {s: d["count"] for s, d in done.items()},
             "tokens_per_byte": {s: d["n_tokens"] / d["n_bytes"] if d["n_bytes"] else None for s, d in done.items()},
             "encode_seconds": {s: d["seconds"] for s, d in done.items()}, "target_info": {}, "unknown_warning": unknown,
@@ -377,7 +377,7 @@ class SequenceDataModule(pl.LightningDataModule):
                 unknown = warn_unknown(tok, samples, seqs, f"--data.train ({self.domain_name}, tokenizer {getattr(tok, 'type_name', '?')})")
         info = {
             "domain": self.domain_name, "task": self.task.name, "splits": list(records),
-            "tokenizer": tokenizer_to_dict(tok), "vocab_size": tok.vocab_size,
+            "tokenizer": tokenizer_to_dict(tok, self.domain_name), "vocab_size": tok.vocab_size,
             "counts": {s: len(r) for s, r in records.items()}, "tokens_per_byte": tokens_per_byte,
             "encode_seconds": encode_seconds, "target_info": target_info, "unknown_warning": unknown,
         }

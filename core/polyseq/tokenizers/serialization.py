@@ -72,7 +72,7 @@ def check_domain(data: Any, domain: str, source: str) -> None:
     if made_for is not None and made_for != domain:
         raise TokenizerFormatError(
             f"{source}: a tokenizer for domain {made_for!r} (type {data.get('type')!r}), but the data is domain "
-            f"{domain!r}: most tokens would be <unk>. Use a {domain} tokenizer, or --data.domain {made_for}"
+            f"{domain!r}: most tokens would be <unk>. Use a {domain} tokenizer, or read the data as domain {made_for!r}"
         )
 
 

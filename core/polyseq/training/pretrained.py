@@ -133,14 +133,16 @@ def pretrained_backbone(path: str, tokenizer: Any) -> tuple[str, nn.Module]:
 def export(ckpt: str, out: Path) -> list[Path]:
     from safetensors.torch import save_model
 
-    from polyseq.tokenizers.serialization import tokenizer_from_dict
+    from polyseq.tokenizers.serialization import save_tokenizer, tokenizer_domain, tokenizer_from_dict
 
     model = load_checked(ckpt, "--ckpt")
     out.mkdir(parents=True, exist_ok=True)
     save_model(model, str(out / "model.safetensors"))  # handles the tied LM head
     hparams = {k: v for k, v in model.hparams.items() if not k.startswith("_")}
     (out / "config.json").write_text(json.dumps({"format": "polyseq-model", "format_version": 1, "hparams": hparams}, indent=1))
-    tokenizer_from_dict(hparams["data_info"]["tokenizer"], source=ckpt).save(out / "tokenizer.json")
+    saved = hparams["data_info"]["tokenizer"]
+    domain = tokenizer_domain(saved) or hparams["data_info"].get("domain")  # checkpoints before tokenizers kept theirs
+    save_tokenizer(tokenizer_from_dict(saved, source=ckpt), out / "tokenizer.json", domain)
     return [out / "model.safetensors", out / "config.json", out / "tokenizer.json"]
 
 
