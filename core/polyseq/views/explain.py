@@ -131,12 +131,15 @@ def _shown(token: str, width: int | None = None) -> str:
 def format_table(explanation: Explanation, max_steps: int | None = None) -> str:
     """The terminal view: the legend, then per sample one line per step (at most `max_steps`)."""
     lines = [f"next-token choices, top {explanation.k} by p. {explanation.legend}"]
+    by_sample: dict[int, list[Step]] = {}
+    for s in explanation.steps:
+        by_sample.setdefault(s.sample, []).append(s)
     for index in range(explanation.start, explanation.start + len(explanation.samples)):
         prompt = explanation.prompts[index - explanation.start]
         shown = " ".join(_shown(t) for t in prompt[:20]) + (" \u2026" if len(prompt) > 20 else "")
         lines += ["", f"sample {index}" + (f" (prompt: {shown})" if prompt else " (no prompt)"),
                   f"{'step':>4}  {'chosen':<12} {'p':>6} {'raw':>6}  top {explanation.k}: token p/raw"]
-        steps = explanation.of_sample(index)
+        steps = by_sample.get(index, [])
         for s in steps[:max_steps]:
             top = "  ".join(f"{'*' if c.id == s.id else ''}{_shown(c.token, 12)} {c.p:.3f}/{c.p_raw:.3f}" for c in s.top)
             lines.append(f"{s.step:>4}  {_shown(s.token, 12):<12} {s.p:>6.3f} {s.p_raw:>6.3f}  {top}")
