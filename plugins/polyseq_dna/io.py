@@ -504,25 +504,46 @@ def read_table(path: Path, *, column: str | int | None = None, target: str | int
 # ------------------------------------------------------------------------------------------------
 
 
+#: what a FASTA sequence line cannot hold: whitespace and line breaks, anything outside printable
+#: ASCII, and the header and comment marks '>' and ';' (a wrapped line could start with them)
+_NOT_FASTA = re.compile(r"[^!-~]|[>;]")
+
+
 def write_fasta(samples: Iterable[Any], path: str | os.PathLike[str], prefix: str = "sample") -> list[Path]:
-    """Write samples (strings, or Records) as FASTA through Biopython; gzip when `path` ends in .gz."""
+    """Write samples (strings, or Records) as FASTA through Biopython; gzip when `path` ends in .gz.
+
+    Nothing is lost: a sample holding characters a sequence line cannot hold (a byte-level model may
+    emit line breaks, spaces, '>' or non-ASCII) is written with 'X' in their place, and the exact
+    samples go to `<path>.exact.jsonl` (index, id, sample), with a warning counting them."""
     from Bio import SeqIO
     from Bio.Seq import Seq
     from Bio.SeqRecord import SeqRecord
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    exact: list[dict[str, Any]] = []
 
     def seq_records() -> Iterator[SeqRecord]:
         for i, s in enumerate(samples, start=1):
             seq = s.sample if isinstance(s, Record) else s
             rid = str(s.meta.get("id", f"{prefix}_{i}")) if isinstance(s, Record) else f"{prefix}_{i}"
+            if _NOT_FASTA.search(seq):
+                exact.append({"index": i, "id": rid, "sample": seq})
+                seq = _NOT_FASTA.sub("X", seq)
             yield SeqRecord(Seq(seq), id=rid, description="")
 
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "wt", encoding="ascii") as f:  # type: ignore[operator]
         SeqIO.write(seq_records(), f, "fasta")
-    return [path]
+    if not exact:
+        return [path]
+    import json
+
+    side = path.with_name(path.name + ".exact.jsonl")
+    side.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in exact), encoding="utf-8")
+    warnings.warn(f"{path}: {len(exact)} sample(s) held characters a FASTA sequence cannot (line breaks, spaces, "
+                  f"'>', ';' or non-ASCII), written as 'X'; the exact samples are in {side}", stacklevel=2)
+    return [path, side]
 
 
 def parse_text(text: str) -> str:

@@ -319,6 +319,20 @@ def test_written_fasta_reads_back(dna, tmp_path, name):
     assert [r.sample for r in dna.read(paths[0])] == samples
 
 
+def test_samples_fasta_cannot_hold_are_kept_exactly_beside_it(dna, tmp_path):
+    """A byte-level model can emit what a sequence line cannot hold: nothing generated is lost."""
+    import json
+
+    samples = ["ACGT", "AC\nGT", ">ACGT" * 20, "AC GT\u00e9", "GG;CC"]
+    with pytest.warns(UserWarning, match=r"out.fa: 4 sample\(s\) held characters .*out.fa.exact.jsonl"):
+        paths = dna.part("writer")(samples, tmp_path / "out.fa")
+    assert [p.name for p in paths] == ["out.fa", "out.fa.exact.jsonl"]
+    assert [r.sample for r in dna.read(paths[0])] == ["ACGT", "ACXGT", "XACGT" * 20, "ACXGTX", "GGXCC"]
+    exact = [json.loads(line) for line in paths[1].read_text(encoding="utf-8").splitlines()]
+    assert [(e["index"], e["id"], e["sample"]) for e in exact] == [
+        (i + 1, f"sample_{i + 1}", s) for i, s in enumerate(samples) if i > 0]
+
+
 def test_parse_text_accepts_fasta_and_spaces(dna):
     assert dna.parse_text(">x desc\nACGT\nAC GT\n") == "ACGTACGT"
     assert dna.parse_text(" acgt  nn ") == "acgtnn"
