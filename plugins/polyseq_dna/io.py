@@ -513,7 +513,7 @@ def write_fasta(samples: Iterable[Any], path: str | os.PathLike[str], prefix: st
     """Write samples (strings, or Records) as FASTA through Biopython; gzip when `path` ends in .gz.
 
     Nothing is lost: a sample holding characters a sequence line cannot hold (a byte-level model may
-    emit line breaks, spaces, '>' or non-ASCII) is written with 'X' in their place, and the exact
+    emit line breaks, spaces, '>' or non-ASCII) is written with 'N' (any base) in their place, and the exact
     samples go to `<path>.exact.jsonl` (index, id, sample), with a warning counting them."""
     from Bio import SeqIO
     from Bio.Seq import Seq
@@ -529,7 +529,7 @@ def write_fasta(samples: Iterable[Any], path: str | os.PathLike[str], prefix: st
             rid = str(s.meta.get("id", f"{prefix}_{i}")) if isinstance(s, Record) else f"{prefix}_{i}"
             if _NOT_FASTA.search(seq):
                 exact.append({"index": i, "id": rid, "sample": seq})
-                seq = _NOT_FASTA.sub("X", seq)
+                seq = _NOT_FASTA.sub("N", seq)
             yield SeqRecord(Seq(seq), id=rid, description="")
 
     opener = gzip.open if path.name.lower().endswith(".gz") else open
@@ -542,7 +542,7 @@ def write_fasta(samples: Iterable[Any], path: str | os.PathLike[str], prefix: st
     side = path.with_name(path.name + ".exact.jsonl")
     side.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in exact), encoding="utf-8")
     warnings.warn(f"{path}: {len(exact)} sample(s) held characters a FASTA sequence cannot (line breaks, spaces, "
-                  f"'>', ';' or non-ASCII), written as 'X'; the exact samples are in {side}", stacklevel=2)
+                  f"'>', ';' or non-ASCII), written as 'N'; the exact samples are in {side}", stacklevel=2)
     return [path, side]
 
 
