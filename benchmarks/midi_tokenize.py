@@ -7,10 +7,11 @@ place, never copied). Every stage reads the files' bytes from memory, so disk ti
 Every stage runs once per round, round-robin, `--repeat` rounds; the table shows each stage's
 median, and a ratio is the median over rounds of the ratio within one round (a busy machine
 then slows both sides alike). Ratios compare numbers measured in this run only.
-Stages: parsing (mido for polyseq, symusic for miditok), mido -> Score, tokenisation from the
-parsed object, and the end-to-end file bytes -> ids; then round-trip fidelity on the same files
-and a profile of mido's parser. miditok is optional (`pip install miditok`): without it the
-polyseq rows are still measured.
+Stages: parsing (mido, polyseq's reference parser; symusic, miditok's parser), mido -> Score,
+polyseq's fast reader (census of the raw events + symusic + Score, `polyseq_midi.symusic_backend`),
+tokenisation from the parsed object, and the end-to-end file bytes -> ids with either parser; then
+round-trip fidelity on the same files and a profile of mido's parser. miditok and symusic are
+optional (`pip install miditok symusic`): without them the mido rows are still measured.
 """
 
 from __future__ import annotations
@@ -36,8 +37,15 @@ from polyseq_midi.tokenizers import MIDILike, REMI
 try:
     import miditok
     import symusic
+
+    from polyseq_midi.symusic_backend import census, read_score
 except ImportError:  # measured without the reference
     miditok = symusic = None
+
+
+def read_fast(data: bytes):
+    """What the reader does with symusic installed: the symusic Score, or mido's where it is not certain."""
+    return read_score(data) or from_midi(mido.MidiFile(file=io.BytesIO(data)))
 
 
 def n_tokens(encoded) -> int:
@@ -89,6 +97,11 @@ def main() -> None:
         ref_tok = configs["miditok REMI (default config)"]
         jobs["miditok REMI (default) end to end: bytes -> ids"] = (
             lambda: [ref_tok.encode(symusic.Score.from_midi(b)) for b in blobs], "")
+        jobs["polyseq census of the raw events"] = (lambda: [census(b) for b in blobs], "part of the next row")
+        jobs["polyseq fast reader: bytes -> Score"] = (lambda: [read_fast(b) for b in blobs],
+                                                       "census + symusic + Score")
+        jobs["polyseq remi (programs=False) end to end, symusic parser: bytes -> ids"] = (
+            lambda: [remi.encode(read_fast(b)) for b in blobs], "")
     times = {name: [] for name in jobs}
     outputs = {}
     for _ in range(args.repeat):
@@ -113,10 +126,16 @@ def main() -> None:
 
     ref = {name: ratio(f"{name}: symusic.Score -> ids", "polyseq remi (programs=False): Score -> ids")
            for name in configs}
+    same = None
     if configs:
         ref["end to end"] = ratio("miditok REMI (default) end to end: bytes -> ids",
                                   "polyseq remi (programs=False) end to end: bytes -> ids")
+        ref["end to end, symusic"] = ratio("miditok REMI (default) end to end: bytes -> ids",
+                                           "polyseq remi (programs=False) end to end, symusic parser: bytes -> ids")
         ref["parse"] = ratio("mido.MidiFile parse", "symusic parse")
+        ref["fast reader"] = ratio("mido.MidiFile parse", "polyseq fast reader: bytes -> Score")
+        fast = [read_score(b) for b in blobs]
+        same = (sum(f is not None for f in fast), sum(f == s for f, s in zip(fast, scores)))
     t_mido, t_conv = t["mido.MidiFile parse"], t["mido -> Score (polyseq from_midi)"]
     t_e2e = t["polyseq remi (programs=False) end to end: bytes -> ids"]
     t_sym = t.get("symusic parse")
@@ -124,7 +143,7 @@ def main() -> None:
 
     fidelity = measure_fidelity(scores)
     profile = profile_mido(blobs[:200])
-    report = render(args, n_files, rows, tok_times, ref, t_mido, t_conv, t_e2e, t_ref_e2e, t_sym, fidelity, profile)
+    report = render(args, n_files, rows, tok_times, ref, t_mido, t_conv, t_e2e, t_ref_e2e, t_sym, fidelity, profile, same)
     print(report)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -175,7 +194,7 @@ def _versions() -> str:
     return ", ".join(found)
 
 
-def render(args, n_files, rows, tok_times, ref, t_mido, t_conv, t_e2e, t_ref_e2e, t_sym, fidelity, profile) -> str:
+def render(args, n_files, rows, tok_times, ref, t_mido, t_conv, t_e2e, t_ref_e2e, t_sym, fidelity, profile, same) -> str:
     lines = [
         "# MIDI tokenisation: polyseq vs miditok",
         "",
@@ -198,9 +217,14 @@ def render(args, n_files, rows, tok_times, ref, t_mido, t_conv, t_e2e, t_ref_e2e
         for name, r in ref.items():
             if name.startswith("miditok"):
                 lines.append(f"- tokenisation only, polyseq remi (programs=False) vs {name}: **{r:.1f}x**")
-        lines.append(f"- end to end (parse + tokenise), polyseq remi (mido) vs miditok REMI (symusic): "
+        lines.append(f"- end to end (parse + tokenise), polyseq remi with symusic installed (the default then) vs "
+                     f"miditok REMI: **{ref['end to end, symusic']:.2f}x**")
+        lines.append(f"- end to end, polyseq remi with mido (`POLYSEQ_MIDI_PARSER=mido`) vs miditok REMI: "
                      f"**{ref['end to end']:.2f}x**")
-        lines.append(f"- parsing alone: symusic is {ref['parse']:.0f}x faster than mido")
+        lines.append(f"- parsing alone: symusic is {ref['parse']:.0f}x faster than mido; polyseq's fast reader "
+                     f"(census + symusic + Score) {ref['fast reader']:.1f}x faster than mido's parse alone")
+        lines.append(f"- the fast reader took symusic's Score for {same[0]} of {n_files} files (the rest went to "
+                     f"mido); {same[1]} of {n_files} Scores equal mido's")
         lines.append("")
     else:
         lines += ["miditok is not installed (`pip install miditok`): no reference ratio in this run.", ""]
@@ -209,24 +233,22 @@ def render(args, n_files, rows, tok_times, ref, t_mido, t_conv, t_e2e, t_ref_e2e
     lines += [
         "## Where polyseq's time goes",
         "",
-        f"Of the three stages (sum {stages:.2f} s), mido's parse takes {t_mido / stages:.0%}, the mido -> Score "
+        f"With mido (the reference parser), of the three stages (sum {stages:.2f} s), mido's parse takes {t_mido / stages:.0%}, the mido -> Score "
         f"walk {t_conv / stages:.0%} and tokenisation (numpy, one `lexsort` per score) {t_tok / stages:.0%}: "
-        "parsing, not tokenising, is the bottleneck. Profile of `mido.MidiFile` on 200 files (tottime):",
+        "parsing, not tokenising, is the bottleneck there. Profile of `mido.MidiFile` on 200 files (tottime):",
         "",
         "```",
         profile,
         "```",
         "",
         "mido builds one validated Python `Message` object per event (type-checking every field), then "
-        "polyseq walks those objects. What would remove it: parse the track chunks straight into note/tempo "
-        "arrays without Message objects - either an optional `symusic` backend for the reader (C++, "
-        + (f"{ref['parse']:.0f}x faster than mido here; " if t_sym else "")
-        + "it is what miditok uses) or a small numpy/`struct` SMF decoder for note, program, tempo and "
-        "time-signature events only (running status and sysex skipping are the only subtle parts). Either "
-        "feeds `Score` directly and leaves the tokenizers unchanged."
-        + (f" With symusic's parse time in place of mido's, polyseq end to end would take about "
-           f"{t_sym + t_conv + t_tok:.2f} s against miditok's {t_ref_e2e:.2f} s "
-           f"({t_ref_e2e / (t_sym + t_conv + t_tok):.1f}x faster) on these files." if t_sym else ""),
+        "polyseq walks those objects. With symusic installed (`pip install polyseq[midi-fast]`) the reader "
+        "skips both: symusic (C++, what miditok uses) pairs the notes, and one pass of Python over the raw "
+        "bytes (the census: no object per event) checks that the file holds nothing symusic reads otherwise "
+        "than `from_midi` (a note never switched off, a program change while a note sounds, a program set "
+        "from another track, anything mido would refuse), and reads tempos and time signatures in mido's "
+        "order; a file that fails goes to mido. The census is now the largest part of reading, then making "
+        "the `Note` tuples; tokenisation is the largest part end to end.",
         "",
         "## Round-trip fidelity on the same files",
         "",
