@@ -33,6 +33,9 @@ KNOWN_NOISE = (
           "Lightning's LightningCLI calls jsonargparse APIs deprecated in jsonargparse 4.49 (fixed upstream)"),
     Noise(r"`isinstance\(treespec, LeafSpec\)` is deprecated", "FutureWarning", r"pytorch_lightning\.",
           "Lightning's pytree helper uses torch's deprecated LeafSpec"),
+    Noise(r"The '\w+' does not have many workers", "lightning_fabric.utilities.warnings.PossibleUserWarning", r"",
+          "Lightning's tip on every run with more than two cores: polyseq loads batches in the training process by "
+          "default (memory-mapped token ids, vectorised collate); --data.num_workers N adds workers"),
 )
 
 

@@ -1,6 +1,7 @@
 """`polyseq fit` ends with what it reached, where the checkpoint is and the command that uses it;
 logs and checkpoints go where Lightning users expect; polyseq's own code raises no warning."""
 
+import re
 import shlex
 import warnings
 from pathlib import Path
@@ -52,15 +53,26 @@ def test_fit_prints_best_and_test_metrics_checkpoint_and_the_predict_command_tha
     command[command.index("FILE")] = str(data)
     assert main(command[1:]) == 0
     assert len((tmp_path / "predictions.csv").read_text().splitlines()) == 41
+    capsys.readouterr()
+    # `polyseq test` on the best checkpoint ends with its test metrics: the ones fit printed
+    assert main(["test", "--data.domain", "dna", "--data.train", str(data), "--data.target", "label", "--data.task",
+                 "classify", "--data.batch_size", "8", "--data.split_fractions", "[0.6, 0.2, 0.2]", "--ckpt_path", checkpoint,
+                 "--trainer.default_root_dir", "root", *TINY[6:]]) == 0
+    [line] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("polyseq test: ")]
+    loss = re.compile(r"test/loss ([0-9.e+-]+)")
+    assert loss.search(line).group(1) == loss.search(summary[2]).group(1)  # fit tested the best checkpoint too
 
 
 def test_an_lm_run_points_at_generate_and_a_run_without_validation_says_so(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     fasta = tmp_path / "g.fa"
     fasta.write_text("".join(f">r{i}\n" + "ACGT" * 20 + "\n" for i in range(20)))
-    assert main(["fit", "--data.domain", "dna", "--data.train", str(fasta), "--trainer.limit_val_batches", "0",
-                 "--data.max_length", "16", "--trainer.default_root_dir", "root",
-                 "--trainer.logger.init_args.save_dir", "mine", *TINY]) == 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["fit", "--data.domain", "dna", "--data.train", str(fasta), "--trainer.limit_val_batches", "0",
+                     "--data.max_length", "16", "--trainer.default_root_dir", "root",
+                     "--trainer.logger.init_args.save_dir", "mine", *TINY]) == 0
+    assert not [w for w in caught if "could not find the monitored key" in str(w.message)]  # no val/loss to look for
     summary = _summary(capsys.readouterr().out)
     assert "no validation ran" in summary[0]
     assert "polyseq generate --ckpt" in summary[-1]

@@ -103,8 +103,19 @@ def safe_checkpoint(config) -> None:  # type: ignore[no-untyped-def]
         load_checked(ckpt_path, "--ckpt_path")  # the weights must fit the hyper-parameters Lightning rebuilds from
 
 
+class BestAndLast(ModelCheckpoint):
+    """`fit`'s checkpoints: the best on val/loss and last.ckpt. A run that never validates
+    (`--trainer.limit_val_batches 0`) keeps last.ckpt only, instead of Lightning warning at every
+    epoch end that val/loss cannot be found."""
+
+    def setup(self, trainer, pl_module, stage: str) -> None:  # type: ignore[no-untyped-def]
+        if stage == "fit" and trainer.limit_val_batches == 0:
+            self.monitor, self.save_top_k = None, 0
+        super().setup(trainer, pl_module, stage)
+
+
 def default_checkpoint() -> ModelCheckpoint:
-    return ModelCheckpoint(
+    return BestAndLast(
         monitor="val/loss", mode="min", save_last=True, filename="best-{epoch}-{step}", auto_insert_metric_name=False,
         save_on_train_epoch_end=True,  # also when max_steps ends an epoch early: last.ckpt is the final state
     )
