@@ -291,7 +291,7 @@ def _sampling_module(base: type, budget: int) -> type:
                 self._build(sampled, folder)
                 info, self.arrays = self._load(folder)
                 for arrays in self.arrays.values():  # read now: the folder is removed on return
-                    arrays.ids = np.array(arrays.ids)
+                    arrays.ids, arrays.where = np.array(arrays.ids), list(arrays.where)
             self.tokenizer = tokenizer_from_dict(info["tokenizer"], source="the sampled training data")
             self.scale = self.scales["train"]
             size = sum(_file_size(f) for p in files["train"] for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
@@ -353,20 +353,23 @@ def _limited(n: int, limit: int | float | None) -> int:
     return min(n, int(limit)) if isinstance(limit, int) else int(n * limit)
 
 
-def _schedule(trainer: Any, batches_per_epoch: int, val_batches: int) -> tuple[int, int, list[str]]:
-    """(training batches, validation batches) of the whole run, from the trainer's flags."""
+def _schedule(trainer: Any, batches_per_epoch: int, val_batches: int) -> tuple[int, int, int, list[str]]:
+    """(training batches, optimizer steps, validation batches) of the whole run, from the trainer's flags.
+    An epoch ends with an optimizer step even when its last accumulation is short, as in Lightning."""
     notes = []
     accumulate = max(1, int(trainer.accumulate_grad_batches))
-    by_steps = trainer.max_steps * accumulate if trainer.max_steps and trainer.max_steps > 0 else math.inf
+    steps_per_epoch = math.ceil(batches_per_epoch / accumulate)
     max_epochs = trainer.max_epochs
+    max_steps = trainer.max_steps if trainer.max_steps and trainer.max_steps > 0 else None
     if max_epochs is None or max_epochs < 0:
-        max_epochs = 1000 if by_steps == math.inf else None  # Lightning's default when neither is set
-    by_epochs = max_epochs * batches_per_epoch if max_epochs is not None else math.inf
-    total = min(by_steps, by_epochs)
-    if total == math.inf:
+        max_epochs = 1000 if max_steps is None else None  # Lightning's default when neither is set
+    if max_steps is None and max_epochs is None:
         notes.append("no max_steps or max_epochs (max_time only?): one epoch counted")
-        total = batches_per_epoch
-    total = int(total)
+        max_epochs = 1
+    steps = min(max_steps or math.inf, max_epochs * steps_per_epoch if max_epochs is not None else math.inf)
+    steps = int(steps)
+    full, rest = divmod(steps, steps_per_epoch) if steps_per_epoch else (0, 0)
+    total = full * batches_per_epoch + min(batches_per_epoch, rest * accumulate)
     runs = 0
     if val_batches and batches_per_epoch:
         interval = trainer.val_check_interval
@@ -378,7 +381,7 @@ def _schedule(trainer: Any, batches_per_epoch: int, val_batches: int) -> tuple[i
             runs = sum((min(batches_per_epoch, total - e * batches_per_epoch) // step)
                        for e in range(math.ceil(total / batches_per_epoch)) if every is None or (e + 1) % every == 0)
     sanity = min(trainer.num_sanity_val_steps, val_batches) if trainer.num_sanity_val_steps >= 0 else val_batches
-    return total, runs * val_batches + sanity, notes
+    return total, steps, runs * val_batches + sanity, notes
 
 
 def _state_bytes(n: int, precision: str) -> dict[str, int]:
@@ -410,7 +413,7 @@ def estimate(
     if "val" in data.datasets and trainer.limit_val_batches != 0:
         val_sequences = round(len(data.datasets["val"]) * scales.get("val", scales.get("train", 1.0)))
         val_batches = _limited(math.ceil(val_sequences / data.batch_size), trainer.limit_val_batches)
-    total, eval_batches, schedule_notes = _schedule(trainer, batches_per_epoch, val_batches)
+    total, steps, eval_batches, schedule_notes = _schedule(trainer, batches_per_epoch, val_batches)
     notes += schedule_notes
 
     train_profile, seen = profile_batches(model, data.train_dataloader(), n_profile, train=True)
@@ -429,7 +432,7 @@ def estimate(
         trainable_parameters=sum(p.numel() for p in params.values() if p.requires_grad),
         tokens_per_epoch=tokens_per_epoch, tokens_source=data.tokens_source, sequences_per_epoch=sequences,
         batches_per_epoch=batches_per_epoch, total_batches=total,
-        optimizer_steps=math.ceil(total / max(1, int(trainer.accumulate_grad_batches))), epochs=epochs,
+        optimizer_steps=steps, epochs=epochs,
         tokens_trained=tokens_trained, train_flops=train_flops, eval_flops=eval_flops,
         flops_6nd=6.0 * (n_params - n_embedding) * tokens_trained,
         activation_bytes=round(train_profile.activation_elements / max(1, seen) * element),

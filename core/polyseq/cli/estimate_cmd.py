@@ -45,6 +45,8 @@ def add_parser(sub: Any) -> None:
 
 
 def _mfu(values: list[str]) -> dict[str, float]:
+    from polyseq.estimate import DEVICES
+
     out, problems = {}, []
     for text in values:
         device, sep, value = text.partition("=")
@@ -52,6 +54,9 @@ def _mfu(values: list[str]) -> dict[str, float]:
             fraction = float(value) if sep else -1.0
         except ValueError:
             fraction = -1.0
+        if device.strip() not in DEVICES:
+            problems.append(f"--mfu {text!r}: no device {device.strip()!r}. Devices: {', '.join(DEVICES)}")
+            continue
         if not 0 < fraction <= 1:
             problems.append(f"--mfu {text!r}: expected DEVICE=FRACTION with 0 < FRACTION <= 1 (e.g. --mfu A100=0.4)")
             continue
