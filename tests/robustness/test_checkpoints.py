@@ -90,7 +90,7 @@ def test_a_checkpoint_whose_pickle_runs_code_is_refused_unread(command, work, ev
     assert len([line for line in stderr.splitlines() if "error:" in line]) == 1
 
 
-@pytest.mark.parametrize("command", ["fit", "validate", "predict", "init_from"], ids=["fit", "validate", "predict", "init_from"])
+@pytest.mark.parametrize("command", ["fit", "validate", "predict", "generate", "embed", "export", "init_from"])
 def test_a_remote_checkpoint_is_refused_without_a_download(command, work):
     url = "http://127.0.0.1:9/model.ckpt"  # the discard port: a download attempt would fail, not hang
     result = run_main(*LOCAL_LOADS[command](url), cwd=work)

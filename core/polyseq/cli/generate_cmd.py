@@ -25,7 +25,7 @@ from polyseq.errors import ConfigError
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("generate", help="sample from a generating checkpoint (lm, seq2seq); write files; print domain metrics")
-    p.add_argument("--ckpt", required=True, type=Path, help="a checkpoint of `polyseq fit --data.task lm` (or seq2seq with --input)")
+    p.add_argument("--ckpt", required=True, help="a checkpoint of `polyseq fit --data.task lm` (or seq2seq with --input)")
     p.add_argument("-n", "--num-samples", type=int, default=10, help="lm: how many samples (seq2seq: one per input record)")
     prompt = p.add_mutually_exclusive_group()
     prompt.add_argument("--input", type=Path, help="seq2seq: map every record of this file (read with the source domain's reader)")
