@@ -120,3 +120,13 @@ def test_bucket_sampler_covers_every_index_once_and_groups_lengths():
     assert sorted(i for b in batches for i in b) == list(range(1000))
     spread = np.mean([np.ptp(lengths[b]) for b in batches])
     assert spread < 10  # random batches of 10 would spread ~80
+
+
+def test_same_length_batches_cover_every_index_once_and_resume_where_they_stopped():
+    sampler = BucketBatchSampler(np.full(1003, 64), 10, shuffle=True, seed=3)
+    batches = list(sampler)  # epoch 0
+    assert sorted(i for b in batches for i in b) == list(range(1003)) and len(batches) == len(sampler) == 101
+    assert list(sampler) != batches  # epoch 1: another order
+    sampler.epoch, sampler.skip = 0, 40  # resumed after 40 batches of epoch 0
+    assert list(sampler) == batches[40:]
+    assert len(list(BucketBatchSampler(np.full(1003, 64), 10, shuffle=True, drop_last=True))) == 100
