@@ -282,10 +282,12 @@ def _sampling_module(base: type, budget: int) -> type:
 
             with tempfile.TemporaryDirectory(prefix="polyseq-estimate-") as tmp:
                 sampled = {}
-                for split, paths in files.items():
+                for split, paths in files.items():  # a split cut from the train files takes the train scale
                     where = Path(tmp) / split
                     where.mkdir()
-                    sampled[split], self.scales[split] = sample_files(paths, where, budget) if paths else ([], 1.0)
+                    sampled[split] = []
+                    if paths:
+                        sampled[split], self.scales[split] = sample_files(paths, where, budget)
                 folder = Path(tmp) / "tokens"
                 folder.mkdir()
                 self._build(sampled, folder)
