@@ -1,4 +1,4 @@
-"""The core's own plugin: the cross-domain tokenizers, the built-in backbones and tasks, registered
+"""The core's own plugin: the cross-domain tokenizers, the built-in backbones, tasks and baselines, registered
 through the same hooks as any other plugin's."""
 
 from __future__ import annotations
@@ -33,3 +33,11 @@ def register_tasks(register):
     register("regress", "polyseq.tasks.regress:Regress", description="real value(s) per record")
     register("tag", "polyseq.tasks.tag:Tag", description="one label per position (per base, atom, note...)")
     register("seq2seq", "polyseq.tasks.seq2seq:Seq2Seq", description="a target sequence per record, in any domain")
+
+
+@hookimpl
+def register_baselines(register):
+    register("majority", "polyseq.baselines.simple:Majority",
+             description="the train split's majority class (class frequencies) or mean value; any domain")
+    register("ngram_lm", "polyseq.baselines.ngram_lm:NgramLM",
+             description="Kneser-Ney n-gram LM over UTF-8 bytes (order 5); bits per byte; any domain")

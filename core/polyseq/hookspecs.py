@@ -186,6 +186,42 @@ def register_datasets(register: Callable[[DatasetEntry], None]) -> None:
     """
 
 
+# --------------------------------------------------------------------------------------------
+# Baselines
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_baselines(register: Callable[..., None]) -> None:
+    """Register baselines: the classical model a field uses as its first reference (fingerprints +
+    random forest, k-mer or n-gram linear models, n-gram language models, the majority class).
+
+    A baseline is fitted on the records of the same train split a neural run sees and scored with
+    the task's own metric code, so `polyseq compare` shows it as a row beside the neural runs
+    (backbone `baseline:<name>`) and `polyseq baseline NAME` runs it like `fit` + `predict` (see
+    `polyseq.baselines.Baseline` and docs/writing-a-plugin.md, "Writing a baseline").
+
+    *Called:* once per process, when the registry is first built (`polyseq baseline`, a comparison
+    config with `baselines:`, `polyseq plugins`).
+
+    Args:
+        register: `register(name, baseline, description="")` where `baseline` is a
+            `polyseq.baselines.Baseline` subclass (or a `"module:Class"` string, imported on first
+            use) whose `name` equals `name`. A baseline name already registered by another plugin
+            is reported as a failure of the later plugin.
+
+    Returns:
+        Nothing.
+
+    Example::
+
+        @hookimpl
+        def register_baselines(register):
+            register("residue_rf", "polyseq_protein.baselines:ResidueForest",
+                     description="residue composition + random forest")
+    """
+
+
 def all_hook_names() -> list[str]:
     """Names of every hook specification above (used by the docs test and `polyseq plugins`)."""
     return [name for name, obj in globals().items() if hasattr(obj, "polyseq_spec")]

@@ -72,10 +72,12 @@ class Registry:
     tokenizers: dict[str, Entry] = field(default_factory=dict)
     backbones: dict[str, Entry] = field(default_factory=dict)
     tasks: dict[str, Entry] = field(default_factory=dict)
+    baselines: dict[str, Entry] = field(default_factory=dict)
     datasets: dict[str, Entry] = field(default_factory=dict)
     plugins: dict[str, Origin] = field(default_factory=dict)
     failures: list[PluginFailure] = field(default_factory=list)
     _task_objects: dict[str, Any] = field(default_factory=dict, repr=False)
+    _baseline_classes: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def get_domain(self, name: str) -> Domain:
         if name not in self.domains:
@@ -109,6 +111,18 @@ class Registry:
                                   "its `name` must equal the registered name")
             self._task_objects[name] = task
         return self._task_objects[name]
+
+    def baseline_class(self, name: str, where: str = "") -> Any:
+        """The baseline class registered as `name` (imported once per registry)."""
+        if name not in self.baselines:
+            raise unknown_name("baseline", name, self.baselines, where=where)
+        if name not in self._baseline_classes:
+            cls = resolve(self.baselines[name].ref, f"baseline {name!r}")
+            if getattr(cls, "name", None) != name:
+                raise PluginError(f"baseline {name!r} ({self.baselines[name].origin}) has name "
+                                  f"{getattr(cls, 'name', None)!r}; its `name` must equal the registered name")
+            self._baseline_classes[name] = cls
+        return self._baseline_classes[name]
 
     def origin_of(self, plugin_name: str) -> Origin:
         return self.plugins.get(plugin_name, Origin(plugin_name))
@@ -259,6 +273,7 @@ def build_registry(pm: pluggy.PluginManager) -> Registry:
     _call_each(pm, "register_tokenizers", reg, entry_adder(reg.tokenizers, "tokenizer"))
     _call_each(pm, "register_backbones", reg, entry_adder(reg.backbones, "backbone"))
     _call_each(pm, "register_tasks", reg, entry_adder(reg.tasks, "task"))
+    _call_each(pm, "register_baselines", reg, entry_adder(reg.baselines, "baseline"))
 
     def add_dataset(entry: Any, origin: Origin) -> None:
         from polyseq.catalog.entry import DatasetEntry

@@ -25,3 +25,4 @@ def register_domains(register):
     ))
 
 from polyseq_code.datasets import register_datasets  # noqa: E402,F401  (hookimpl: the catalog entries)
+from polyseq_code.baselines import register_baselines  # noqa: E402,F401  (hookimpl: the field's baselines)

@@ -44,3 +44,4 @@ def register_domains(register):
     ))
 
 from polyseq_dna.datasets import register_datasets  # noqa: E402,F401  (hookimpl: the catalog entries)
+from polyseq_dna.baselines import register_baselines  # noqa: E402,F401  (hookimpl: the field's baselines)

@@ -27,3 +27,4 @@ def register_domains(register):
     ))
 
 from polyseq_latex.datasets import register_datasets  # noqa: E402,F401  (hookimpl: the catalog entries)
+from polyseq_latex.baselines import register_baselines  # noqa: E402,F401  (hookimpl: the field's baselines)

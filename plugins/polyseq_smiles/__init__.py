@@ -52,3 +52,4 @@ def register_domains(register):
     ))
 
 from polyseq_smiles.datasets import register_datasets  # noqa: E402,F401  (hookimpl: the catalog entries)
+from polyseq_smiles.baselines import register_baselines  # noqa: E402,F401  (hookimpl: the field's baselines)

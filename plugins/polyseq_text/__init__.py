@@ -32,3 +32,4 @@ def register_domains(register):
     ))
 
 from polyseq_text.datasets import register_datasets  # noqa: E402,F401  (hookimpl: the catalog entries)
+from polyseq_text.baselines import register_baselines  # noqa: E402,F401  (hookimpl: the field's baselines)

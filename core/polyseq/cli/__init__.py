@@ -29,7 +29,7 @@ from typing import Any
 from polyseq import __version__
 from polyseq.errors import ConfigError, PolyseqError
 
-SUBCOMMANDS = ("plugins", "tokenize", "predict", "generate", "export", "embed", "datasets", "compare", "new-domain", "estimate", "plot")
+SUBCOMMANDS = ("plugins", "tokenize", "predict", "generate", "export", "embed", "datasets", "compare", "new-domain", "estimate", "plot", "baseline")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""`polyseq plugins`: every plugin, domain, tokenizer, reader, backbone and task, and who provided it."""
+"""`polyseq plugins`: every plugin, domain, tokenizer, reader, backbone, task and baseline, and who provided it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ GENERATES = {None: "no", "prompt": "yes, continues a prompt", "input": "yes, one
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("plugins", help="list plugins, domains, tokenizers, readers, backbones and tasks")
+    p = sub.add_parser("plugins", help="list plugins, domains, tokenizers, readers, backbones, tasks and baselines")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(run=run)
 
@@ -51,7 +51,26 @@ def describe(reg: Registry) -> dict[str, Any]:
             for e in reg.backbones.values()
         ],
         "tasks": [describe_task(reg, e) for e in reg.tasks.values()],
+        "baselines": [describe_baseline(reg, e) for e in reg.baselines.values()],
     }
+
+
+def describe_baseline(reg: Registry, entry: Entry) -> dict[str, Any]:
+    """A baseline's row: its origin, what it predicts, which domains it reads and what it sees (a
+    class that cannot be loaded is listed with the reason, as a task is)."""
+    row: dict[str, Any] = {"name": entry.name, "description": entry.description, "plugin": entry.origin.plugin,
+                           "distribution": str(entry.origin), "outputs": None, "domains": None, "features": None,
+                           "error": None}
+    try:
+        cls = reg.baseline_class(entry.name)
+    except Exception as e:
+        if strict_plugins():
+            raise
+        row["error"] = f"{type(e).__name__}: {e}"
+        return row
+    row.update(outputs=list(cls.outputs), domains=list(cls.domains) if cls.domains is not None else None,
+               features=cls.features)
+    return row
 
 
 def describe_task(reg: Registry, entry: Entry) -> dict[str, Any]:
@@ -111,6 +130,16 @@ def run(args: argparse.Namespace) -> int:
             continue
         out(f"  {'':<10} record: {t['record_target']}; generates: {GENERATES.get(t['generates'], t['generates'])}\n")
     if not info["tasks"]:
+        out("  (none registered)\n")
+    out("Baselines (polyseq baseline NAME; baselines: [...] in polyseq compare)\n")
+    for b in info["baselines"]:
+        out(f"  {b['name']:<14} {b['description']}  [{b['distribution']}, plugin {b['plugin']}]\n")
+        if b["error"]:
+            out(f"  {'':<14} cannot be loaded: {b['error']}\n")
+            continue
+        domains = ", ".join(b["domains"]) if b["domains"] is not None else "any"
+        out(f"  {'':<14} predicts: {', '.join(b['outputs'])}; domains: {domains}; reads: {b['features']}\n")
+    if not info["baselines"]:
         out("  (none registered)\n")
     out("* default tokenizer of the domain\n")
     return 0

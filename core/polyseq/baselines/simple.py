@@ -1,0 +1,33 @@
+"""`majority`: the answer that ignores the sample - the train split's class frequencies, or its mean.
+
+Any model worth training beats it; a model that does not has learned nothing from the sequences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from polyseq.baselines.base import Baseline
+
+
+class Majority(Baseline):
+    name = "majority"
+    description = "the train split's class frequencies (predicts the majority class) or its mean value"
+    outputs = ("classes", "values")
+    features = "none"
+
+    def fit(self, samples: Sequence[Any], targets: Any, output: str) -> None:
+        import numpy as np
+
+        self.output = output
+        if output == "classes":
+            counts = np.bincount(targets, minlength=int(targets.max()) + 1).astype(np.float64)
+            self.answer = counts / counts.sum()  # ties in the majority go to the lower class id (argmax)
+        else:
+            self.answer = np.asarray(targets, dtype=np.float64).mean(0)
+
+    def predict(self, samples: Sequence[Any]) -> Any:
+        import numpy as np
+
+        return np.tile(self.answer, (len(samples), 1))
