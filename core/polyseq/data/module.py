@@ -203,7 +203,7 @@ class SequenceDataModule(pl.LightningDataModule):
         return {s: expand(hp[s], f"--data.{s}") for s in SPLITS}
 
     def _fingerprint(self, files: dict[str, list[Path]]) -> str:
-        hp = dict(self.hparams)
+        hp = {k: v for k, v in self.hparams.items() if not k.startswith("_")}  # LightningCLI adds `_instantiator`
         for key in ("batch_size", "num_workers", "max_length", "augment", "mlm_probability", "num_proc", "chunk_bytes"):
             hp.pop(key, None)  # do not change the token ids
         for key in ("tokenizer_file", "tokenizer_from"):
