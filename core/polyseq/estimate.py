@@ -45,9 +45,10 @@ from typing import Any
 from polyseq.errors import ConfigError
 
 #: peak FLOP/s and default MFU per device. None: this machine's CPU, measured at run time.
-#: CPU MFU: calibrated by benchmarks/estimate.py (median measured/peak over the shipped configs).
+#: CPU MFU: calibrated by benchmarks/estimate.py: the median over the shipped configs of FLOPs / (peak * fit
+#: seconds) was 0.195 on 2 shared cores, one torch thread (BENCHMARKS.md, "Cost estimates").
 DEVICES: dict[str, tuple[float | None, float, str]] = {
-    "cpu": (None, 0.15, "this machine, fp32 matmul measured now"),
+    "cpu": (None, 0.2, "this machine, fp32 matmul measured now"),
     "A100": (312e12, 0.35, "bf16 dense"),
     "H100": (989e12, 0.35, "SXM bf16 dense"),
     "H200": (989e12, 0.35, "bf16 dense"),

@@ -135,7 +135,7 @@ def format_table(e: Any) -> str:
     for d in e.devices:
         mfu = f"{d['mfu']:.2g}" + ("" if d["mfu_source"] == "default" else "*")
         lines.append(f"  {d['device']:<6}  {_si(d['peak_flops']):>12}  {mfu:>5}  {_duration(d['seconds']):>9}  {d['peak']}")
-    lines.append("  MFU: default assumptions (cpu calibrated by benchmarks/estimate.py on 2 cores; GPUs 0.35, which "
+    lines.append("  MFU: default assumptions (cpu 0.2: calibrated by benchmarks/estimate.py on this machine; GPUs 0.35, which "
                  "models this small rarely reach); * given by --mfu")
     lines += [f"note: {n}" for n in e.notes]
     return "\n".join(lines)
