@@ -47,6 +47,8 @@ class MorganForest(Baseline):
         forest = RandomForestClassifier if output == "classes" else RandomForestRegressor
         self.model = forest(n_estimators=o["n_estimators"], min_samples_leaf=o["min_samples_leaf"],
                             random_state=self.seed, n_jobs=1)
+        if output == "values" and targets.shape[1] == 1:
+            targets = targets.ravel()  # one column: scikit-learn wants a vector
         self.model.fit(morgan_bits(samples, o["radius"], o["n_bits"], self.name), targets)
 
     def predict(self, samples: Sequence[Any]) -> Any:

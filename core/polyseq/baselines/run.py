@@ -33,6 +33,20 @@ def make_baseline(name: str, options: Mapping[str, Any] | None = None, seed: int
     return baseline_class(name, where)(seed, **dict(options or {}))
 
 
+def data_module(data: dict[str, Any]) -> Any:
+    """`SequenceDataModule(**data)`; an unknown key is an error naming --data.KEY and the valid keys."""
+    import inspect
+
+    from polyseq.data.module import SequenceDataModule
+    from polyseq.errors import unknown_name
+
+    known = [k for k in inspect.signature(SequenceDataModule.__init__).parameters if k != "self"]
+    bad = [str(unknown_name("option", f"--data.{k}", [f"--data.{n}" for n in known])) for k in data if k not in known]
+    if bad:
+        raise ConfigError(bad)
+    return SequenceDataModule(**data)
+
+
 @dataclass
 class Fitted:
     """A baseline fitted on the train split, with what scoring and predicting need."""

@@ -98,22 +98,8 @@ def _config_data(path: str | None) -> dict[str, Any]:
     return dict(data.get("init_args", data))
 
 
-def make_data_module(data: dict[str, Any]) -> Any:
-    """`SequenceDataModule(**data)`; an unknown key is an error naming --data.KEY and the valid keys."""
-    import inspect
-
-    from polyseq.data.module import SequenceDataModule
-    from polyseq.errors import unknown_name
-
-    known = [k for k in inspect.signature(SequenceDataModule.__init__).parameters if k != "self"]
-    bad = [str(unknown_name("option", f"--data.{k}", [f"--data.{n}" for n in known])) for k in data if k not in known]
-    if bad:
-        raise ConfigError(bad)
-    return SequenceDataModule(**data)
-
-
 def run(args: argparse.Namespace) -> int:
-    from polyseq.baselines.run import fit_on, make_baseline, prediction_columns, read_records, score
+    from polyseq.baselines.run import data_module, fit_on, make_baseline, prediction_columns, read_records, score
     from polyseq.cli import options_from, parse_options
     from polyseq.cli.predict_cmd import _row
 
@@ -123,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         if given := options_from(opts, kind):
             data[key] = {**(data.get(key) or {}), **given}
     baseline = make_baseline(args.name, parse_options(opts.baseline_options), seed=opts.seed, where=" (polyseq baseline NAME)")
-    dm = make_data_module(data)
+    dm = data_module(data)
     fitted = fit_on(dm, baseline)
     metrics = {f"{split}/{k}": v for split in ("val", "test") if split in fitted.records
                for k, v in score(fitted, split).items()}

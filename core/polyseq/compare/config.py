@@ -21,6 +21,10 @@ datasets:
   - name: my_genomes                # ... or your own files: a name and --data keys
     task: lm
     data: {domain: dna, train: genomes/*.fa}
+    baselines: [ngram_lm]           # optional: this dataset's baselines instead of the top-level list
+baselines: [majority, kmer_logreg]  # classical models as rows (backbone `baseline:<name>`), on the same
+                                    # splits; each dataset gets those that read its domain and task;
+                                    # a mapping name -> options sets their options
 ```
 
 Every problem in a config is reported at once, each naming its key (`datasets[2].tokenizers.kmer3`).
@@ -39,8 +43,8 @@ from typing import Any
 
 from polyseq.errors import ConfigError, PolyseqError, unknown_name
 
-TOP_KEYS = ("name", "output", "seeds", "budget", "defaults", "backbones", "datasets", "notes")
-ENTRY_KEYS = ("dataset", "name", "task", "tokenizers", "data", "model", "trainer")
+TOP_KEYS = ("name", "output", "seeds", "budget", "defaults", "backbones", "datasets", "baselines", "notes")
+ENTRY_KEYS = ("dataset", "name", "task", "tokenizers", "data", "model", "trainer", "baselines")
 SECTIONS = ("data", "model", "trainer")
 # keys the grid owns: a run's budget, seed, logging and checkpoints are the same for every run
 RESERVED = {"trainer": ("max_steps", "max_epochs", "max_time", "val_check_interval", "check_val_every_n_epoch",
@@ -62,7 +66,9 @@ class Budget:
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One cell of the grid: a dataset with a task, a backbone, a tokenizer and a seed."""
+    """One cell of the grid: a dataset with a task, a backbone, a tokenizer and a seed - or a baseline
+    (`baseline` names it; `backbone` is `baseline:<name>`, `tokenizer` what it reads, `fit` holds
+    its data keys and {"baseline": {name, options}})."""
 
     run_id: str
     dataset: str
@@ -72,6 +78,7 @@ class RunSpec:
     tokenizer: str
     seed: int
     fit: dict[str, Any] = field(hash=False, compare=False)  # the `polyseq fit` config, minus paths
+    baseline: str = ""  # a registered baseline: this cell fits it instead of training a network
 
     @property
     def digest(self) -> str:
@@ -94,6 +101,8 @@ class CompareConfig:
         """One run per (dataset, tokenizer): whose data config the tokenizer statistics use."""
         seen: dict[tuple[str, str, str], RunSpec] = {}
         for run in self.runs:
+            if run.baseline:
+                continue
             seen.setdefault((run.dataset, run.task, run.tokenizer), run)
         return list(seen.values())
 
@@ -194,6 +203,61 @@ def _tokenizers(where: str, raw: Any, domain: Any, problems: list[str]) -> dict[
     return out
 
 
+def _baselines(where: str, raw: Any, problems: list[str]) -> dict[str, dict[str, Any]]:
+    """name -> options. A list of names is shorthand for {name: {}}; each name must be registered."""
+    from polyseq.plugins import registry
+
+    if raw is None:
+        return {}
+    if isinstance(raw, list):
+        raw = {str(name): {} for name in raw}
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: expected a list of baseline names or a mapping name -> options, got {raw!r}")
+        return {}
+    out = {}
+    for name, options in raw.items():
+        if not isinstance(options or {}, dict):
+            problems.append(f"{where}.{name}: expected a mapping of the baseline's options, got {options!r}")
+            continue
+        try:
+            cls = registry().baseline_class(str(name), where=f" in {where}")
+            cls(0, **(options or {}))  # its options are checked now, not when its row runs
+        except PolyseqError as e:
+            problems.append(str(e))
+            continue
+        out[str(name)] = dict(options or {})
+    return out
+
+
+def _baseline_runs(where: str, label: str, dataset: str, domain: Any, task: Any, data: dict[str, Any],
+                   chosen: dict[str, dict[str, Any]], explicit: bool, seeds: list[int], used: set[str],
+                   problems: list[str]) -> list[RunSpec]:
+    """A row per (baseline that reads this domain and task, seed); an entry's own list must all fit it."""
+    from polyseq.baselines.base import applies, why_not
+    from polyseq.plugins import registry
+    from polyseq.tasks import get_task
+
+    if not chosen or domain is None or task is None:
+        return []
+    try:
+        task_obj = get_task(str(task))
+    except PolyseqError:
+        return []
+    runs = []
+    for name, options in chosen.items():
+        cls = registry().baseline_class(name)
+        if not applies(cls, domain.name, task_obj):
+            if explicit:
+                problems.append(f"{where}.baselines: {why_not(cls, domain.name, task_obj)}")
+            continue
+        used.add(name)
+        for seed in seeds:
+            fit = {"data": {**data, "task": task}, "baseline": {"name": name, "options": options}, "seed_everything": seed}
+            run_id = "-".join([label, str(task), f"baseline_{_slug(name)}", f"s{seed}"])
+            runs.append(RunSpec(run_id, dataset, domain.name, str(task), f"baseline:{name}", cls.features, seed, fit, name))
+    return runs
+
+
 def load_config(path: str | Path, *, output: str | None = None, steps: int | None = None,
                 minutes: float | None = None, seeds: Sequence[int] | None = None) -> CompareConfig:
     """Read and check a comparison config; the keyword arguments override its keys (the CLI's flags)."""
@@ -232,6 +296,8 @@ def load_config(path: str | Path, *, output: str | None = None, steps: int | Non
     if not isinstance(entries, list) or not entries:
         problems.append("datasets: expected a non-empty list of {dataset: NAME, task: TASK, ...} entries")
         entries = []
+    top_baselines = _baselines("baselines", raw.get("baselines"), problems)
+    used: set[str] = set()
     runs: list[RunSpec] = []
     for i, entry in enumerate(entries):
         where = f"datasets[{i}]"
@@ -268,6 +334,12 @@ def load_config(path: str | Path, *, output: str | None = None, steps: int | Non
                     run_id = "-".join([label, str(task), _slug(str(backbone)), _slug(tok_label), f"s{seed}"])
                     runs.append(RunSpec(run_id, str(dataset_name), domain.name if domain else "?", str(task),
                                         str(backbone), tok_label, seed, fit))
+        own = "baselines" in entry
+        chosen = _baselines(f"{where}.baselines", entry.get("baselines"), problems) if own else top_baselines
+        base_data = {**(defaults.get("data") or {}), **data}
+        runs += _baseline_runs(where, label, str(dataset_name), domain, task, base_data, chosen, own, seeds, used, problems)
+    for name in sorted(set(top_baselines) - used):
+        problems.append(f"baselines: {name!r} reads none of the datasets' domains and tasks; drop it or add a dataset it reads")
     ids = [r.run_id for r in runs]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:

@@ -2,7 +2,9 @@
 
 Tables are grouped by (domain, dataset, task): metrics are only comparable inside one group. Every
 value is the mean over a (backbone, tokenizer) combination's finished seeds; ± is the sample standard
-deviation (ddof=1). matplotlib is imported inside the plotting functions, so importing this module
+deviation (ddof=1). Baselines (backbone `baseline:<name>`) are rows of the same tables, their
+tokenizer column saying what they read; the "By backbone" section lists them only in its summary.
+matplotlib is imported inside the plotting functions, so importing this module
 (and so `polyseq --help`) stays cheap.
 """
 
@@ -180,8 +182,20 @@ def _columns(task: str, rows: list[Row]) -> tuple[str, bool, list[str]]:
     return key, higher, [k for k in extra if values_of(rows, k)]
 
 
+BASELINE = "baseline:"
+
+
+def is_baseline(backbone: str) -> bool:
+    return str(backbone).startswith(BASELINE)
+
+
 def _by_domain(groups: dict[GroupKey, list[Row]], n_seeds: int) -> list[str]:
-    lines = ["## By domain", "", "Cost columns (params, tokens seen, tokens/s, train time) are means over seeds.", ""]
+    note = "Cost columns (params, tokens seen, tokens/s, train time) are means over seeds."
+    if any(is_baseline(r.get("backbone", "")) for rs in groups.values() for r in rs):
+        note += (" Rows `baseline:<name>` are classical models fitted on the same train split and scored by the"
+                 " same metric code (`polyseq baseline`); their tokenizer column says what they read, and their"
+                 " train time is the fitting time.")
+    lines = ["## By domain", "", note, ""]
     for (domain, dataset, task), rows in groups.items():
         key, higher, extra = _columns(task, rows)
         combos = by_combo(rows)
@@ -204,7 +218,7 @@ def _by_domain(groups: dict[GroupKey, list[Row]], n_seeds: int) -> list[str]:
 def _by_backbone(groups: dict[GroupKey, list[Row]], n_seeds: int) -> list[str]:
     lines = ["## By backbone", ""]
     backbones = list(dict.fromkeys(str(r.get("backbone")) for rs in groups.values() for r in rs))
-    for backbone in backbones:
+    for backbone in [b for b in backbones if not is_baseline(b)]:  # a baseline's rows are in "By domain"
         body = []
         for (domain, dataset, task), rows in groups.items():
             key, higher = primary_metric(task, rows)

@@ -152,6 +152,10 @@ def run_one(cfg: CompareConfig, spec: RunSpec) -> dict[str, Any]:
         shutil.rmtree(folder)  # a half-finished or outdated run restarts cleanly
     folder.mkdir(parents=True)
     with output_to(log_path(cfg, spec)):
+        if spec.baseline:  # a classical model fitted on the same split: no training loop
+            from polyseq.baselines.grid import run_cell
+
+            return run_cell(spec, folder)
         return _train(cfg, spec, folder)
 
 
