@@ -17,7 +17,7 @@ import polyseq
 import polyseq.tasks
 
 ROOT = Path(__file__).resolve().parents[2]
-PUBLIC_MODULES = {"polyseq", "polyseq.testing", "polyseq.tasks", "polyseq.models.backbone"}
+PUBLIC_MODULES = {"polyseq", "polyseq.testing", "polyseq.tasks", "polyseq.models.backbone", "polyseq.baselines"}
 PLUGIN_FILES = sorted([*(ROOT / "plugins").rglob("*.py"), *(ROOT / "examples").glob("*/src/**/*.py")])
 
 

@@ -7,7 +7,7 @@ k-mer logistic regression for DNA, n-gram TF-IDF + logistic regression for text,
 
 This module is the public API for writing a baseline: `Baseline` (the contract), `FeatureLinear`
 and `NgramLinear` (linear models on features / on n-grams of strings), `NgramLM`, the helpers
-`sample_text` and `sample_bytes`, and `fit_on` / `score` / `get_baseline` / `baseline_names` to run one.
+`sample_text` and `sample_bytes`, and `data_module` / `fit_on` / `score` / `make_baseline` to run one (`get_baseline`, `baseline_names`).
 Importing it imports neither torch nor scikit-learn.
 """
 
@@ -25,6 +25,7 @@ _LAZY = {
     "fit_on": "polyseq.baselines.run:fit_on",
     "score": "polyseq.baselines.run:score",
     "make_baseline": "polyseq.baselines.run:make_baseline",
+    "data_module": "polyseq.baselines.run:data_module",
 }
 
 
