@@ -81,7 +81,7 @@ class Seq2Seq(Task):
                 size = hp.get("target_vocab_size")
                 target_tok.train(targets["train"], vocab_size=size) if size else target_tok.train(targets["train"])
         ids = {split: target_tok.encode_batch(samples) for split, samples in targets.items()}
-        info = {"target_domain": domain_name, "target_tokenizer": tokenizer_to_dict(target_tok),
+        info = {"target_domain": domain_name, "target_tokenizer": tokenizer_to_dict(target_tok, domain_name),
                 "target_vocab_size": target_tok.vocab_size}
         return ids, info
 

@@ -9,9 +9,7 @@ values) and is saved with the weights as hyper-parameters, loadable with `weight
 
 from __future__ import annotations
 
-import inspect
 import math
-from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
@@ -209,26 +207,11 @@ class SequenceModel(pl.LightningModule):
 
 
 def load_model(path: str, map_location: str = "cpu") -> SequenceModel:
-    """A SequenceModel from a Lightning checkpoint (`weights_only=True`) or an export folder (safetensors)."""
-    if Path(path).is_dir():  # a `polyseq export` folder
-        from polyseq.training.pretrained import read_export
+    """A SequenceModel in eval mode from a checkpoint (`weights_only=True`, CRCs, hyper-parameters
+    against weights: `pretrained.load_checked`) or an export folder (safetensors), on `map_location`."""
+    from polyseq.training.pretrained import load_checked
 
-        hparams, load_weights = read_export(Path(path))
-        model = SequenceModel(**{k: v for k, v in hparams.items() if k in inspect.signature(SequenceModel.__init__).parameters})
-        load_weights(model)
-        return model.eval()
-    try:
-        ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except FileNotFoundError:
-        raise PolyseqError(f"{path}: no such checkpoint") from None
-    except Exception as e:
-        raise PolyseqError(f"{path}: not a loadable polyseq checkpoint ({type(e).__name__}: {e})") from e
-    if not isinstance(ckpt, dict) or "hyper_parameters" not in ckpt or "data_info" not in ckpt["hyper_parameters"]:
-        raise PolyseqError(f"{path}: not a polyseq checkpoint (no model hyper-parameters with data_info)")
-    accepted = inspect.signature(SequenceModel.__init__).parameters  # LightningCLI adds `_instantiator`
-    model = SequenceModel(**{k: v for k, v in ckpt["hyper_parameters"].items() if k in accepted})
-    model.load_state_dict(ckpt["state_dict"])
-    return model.eval()
+    return load_checked(path, "checkpoint").to(map_location)
 
 
 def _check_optimiser(**values: float) -> None:
