@@ -130,3 +130,27 @@ def test_bad_records_are_counted_when_streaming(tmp_path, caplog):
     assert "2 bad" in caplog.text and "bad.csv:42: empty sequence" in caplog.text
     with pytest.raises(Exception, match="bad.csv:42: empty sequence"):
         SequenceDataModule(domain="toy", train=str(path), task="lm", strict=True).prepare()
+
+
+@pytest.mark.parametrize("domain", ["smiles", "text"])
+def test_each_file_is_read_and_validated_once_whatever_the_passes(tmp_path, monkeypatch, domain):
+    """Counting, tokenizer training and encoding replay the spooled records: RDKit validates each molecule once."""
+    name, make = INPUTS[domain]
+    path, options = make(tmp_path / name)
+    reads = []
+    original = SequenceDataModule._read
+
+    def counting(self, p, report):
+        reads.append(p)
+        return original(self, p, report)
+
+    monkeypatch.setattr(SequenceDataModule, "_read", counting)
+    data = SequenceDataModule(domain=domain, train=str(path), task="lm", chunk_bytes=500, **options)
+    data.prepare()
+    assert reads == [path]
+    assert not (data.cache_folder / ".spool").exists()
+    monkeypatch.setattr(SequenceDataModule, "_read", original)
+    reference = tmp_path / "in-memory"
+    reference.mkdir()
+    data._build_in_memory(data._files(), reference)
+    assert _files_of(data.cache_folder) == _files_of(reference)

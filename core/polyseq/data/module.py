@@ -314,7 +314,7 @@ class SequenceDataModule(pl.LightningDataModule):
 
     def _build_streaming(self, files: dict[str, list[Path]], folder: Path) -> None:
         """The cache written chunk by chunk as the records stream past (see `data/stream.py`)."""
-        source = stream.StreamSource(self._read, files, SPLITS)
+        source = stream.StreamSource(self._read, files, SPLITS, spool=folder / ".spool")
         if not files["val"]:
             report = ReadReport()
             n = sum(1 for _ in source.records(files["train"], report))
@@ -336,6 +336,7 @@ class SequenceDataModule(pl.LightningDataModule):
             done = {s: writers[s].finish() for s in SPLITS if s in writers}
         finally:
             encoder.close()
+            shutil.rmtree(folder / ".spool", ignore_errors=True)
         from polyseq.data.unknown import warn_unknown
 
         train = writers["train"]

@@ -1,8 +1,9 @@
 """Token ids written to the cache as records stream past: memory bounded by a chunk, not the corpus.
 
 The in-memory build (`SequenceDataModule._build_in_memory`) holds every record, every id list and
-the tokenizer's training corpus at once: 2 GB for 50 MB of text lines. This builder reads the
-files (up to) three times instead, holding a chunk of samples at a time:
+the tokenizer's training corpus at once: 2 GB for 50 MB of text lines. This builder makes (up to)
+three passes over the records instead, holding a chunk of samples at a time; the files are read
+and validated once, text records spooled to disk for the later passes (`StreamSource`):
 
     1. count the records of the files to split (a random split needs their number only);
     2. train a learned tokenizer on an iterable that re-reads the train records;
@@ -179,20 +180,69 @@ class Encoder:
 
 
 class StreamSource:
-    """The records of each split, read afresh on every pass; records of files to be split go to
-    the split `assign` gives their index (0 train, 1 val, 2 test)."""
+    """The records of each split, read once per pass; records of files to be split go to the split
+    `assign` gives their index (0 train, 1 val, 2 test).
+
+    With a `spool` folder, the first complete read of a file also writes its records (text samples
+    and their meta) as JSON Lines there, and later passes replay them: a reader that validates each
+    record (RDKit for SMILES, the LaTeX structure check) runs once per record, not once per pass.
+    A file with a sample that is not text (a MIDI score) is read afresh on every pass."""
 
     def __init__(self, read: Callable[[Path, ReadReport], Iterator[Record]], files: dict[str, list[Path]],
-                 splits: tuple[str, ...]):
+                 splits: tuple[str, ...], spool: Path | None = None):
         self.read, self.files, self.splits = read, files, splits
         self.assign: np.ndarray | None = None
+        self.spool = spool
+        self.spooled: dict[Path, tuple[Path, int, list[Any]]] = {}  # file -> (spool file, records, bad records)
 
     def records(self, paths: list[Path], report: ReadReport, warn_empty: bool = False) -> Iterator[Record]:
         for p in paths:
             before = report.n_records
-            yield from self.read(p, report)
+            yield from self._file(p, report)
             if warn_empty and report.n_records == before and len(paths) > 1:
                 log.warning("%s: no records", p)
+
+    def _file(self, path: Path, report: ReadReport) -> Iterator[Record]:
+        if path in self.spooled:
+            spooled, n, bad = self.spooled[path]
+            report.files.append(str(path))
+            report.n_records += n
+            report.bad.extend(bad)
+            with open(spooled, encoding="utf-8") as f:
+                for line in f:
+                    sample, meta = json.loads(line)
+                    yield Record(sample, meta=meta)
+            return
+        if self.spool is None:
+            yield from self.read(path, report)
+            return
+        self.spool.mkdir(exist_ok=True)
+        target = self.spool / f"{len(self.spooled)}-{path.name}.jsonl"
+        mine = ReadReport()
+        out = open(target, "w", encoding="utf-8")  # noqa: SIM115 - closed below, also when abandoned
+        try:
+            for record in self.read(path, mine):
+                if out is not None:
+                    try:
+                        if not isinstance(record.sample, str):
+                            raise TypeError("not text")
+                        out.write(json.dumps([record.sample, record.meta], ensure_ascii=False) + "\n")
+                    except (TypeError, ValueError):  # not text, or meta JSON cannot hold: read afresh next time
+                        out.close()
+                        out = None
+                        target.unlink()
+                yield record
+            if out is not None:
+                out.close()
+                out = None
+                self.spooled[path] = (target, mine.n_records, list(mine.bad))
+        finally:
+            if out is not None:  # a pass abandoned part way: its spool is incomplete
+                out.close()
+                target.unlink(missing_ok=True)
+            report.files.extend(mine.files)
+            report.n_records += mine.n_records
+            report.bad.extend(mine.bad)
 
     def count(self, split: str) -> int:
         return sum(1 for _ in self.records(self.files[split], ReadReport()))
