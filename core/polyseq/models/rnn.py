@@ -12,12 +12,21 @@ References:
 Where polyseq differs from the PyTorch example: padded batches are packed
 (`pack_padded_sequence(enforce_sorted=False)`), so padding never enters the recurrent state and a
 bidirectional pass starts each row's backward direction at its last real token; a bidirectional
-output (2 * d_model) is projected back to d_model so every backbone has the same output width;
-the output goes through a LayerNorm (as the Transformer's final norm) and embeddings start
+output (2 * d_model) is projected back to d_model (no bias) so every backbone has the same output
+width; the output goes through a LayerNorm (as the Transformer's final norm) and embeddings start
 uniform in [-0.1, 0.1] as in the PyTorch example. With the tied LM head, tanh-bounded outputs and
 0.02-scale embeddings gave near-zero logits and gradients: a 2-layer LSTM stayed at the unigram
 loss for 120 steps, every seed alike (`polyseq compare examples/compare_quick.yaml`, 2026-11-26;
 with both changes MIDI bits/byte fell from 1.45 to 0.62, text from 4.61 to 3.98).
+
+The embeddings enter the RNN multiplied by sqrt(d_model) (as Vaswani et al. 2017, section 3.4, scale
+embeddings shared with the output layer): the tied LM head keeps its 0.1-scale logits while the
+recurrent layer gets inputs of about unit size. Unscaled (std 0.06), the input moved each gate's
+pre-activation by about 0.03 against 0.07 from PyTorch's uniform(+-1/sqrt(d)) biases, so the output
+was mostly a constant the input barely changed; the bidirectional projection's bias, placed before
+the LayerNorm, added a second constant that AdamW grew faster than the signal. Classifiers learnt
+slowly (splice junctions 0.70 against the Transformer's 0.95 at 250 steps) and a BPE language model
+stayed at its unigram loss, the same for every seed (BENCHMARKS.md, "LSTM classifiers", issue 17).
 
 With `cross_attention=True` (mode "decoder") the unidirectional RNN's top-layer outputs h_t attend
 over `memory` (B, S, C) with Luong's global "general" attention: score(h_t, m_s) = h_t^T W_a m_s,
@@ -31,6 +40,7 @@ h_0 = tanh(W_s mean(memory over real positions)) for each layer (an LSTM's c_0 i
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 
@@ -133,13 +143,12 @@ class RNN(nn.Module):
             config.d_model, config.d_model, num_layers=config.n_layers, batch_first=True,
             dropout=config.dropout if config.n_layers > 1 else 0.0, bidirectional=config.bidirectional,
         )
-        self.proj = nn.Linear(2 * config.d_model, config.d_model) if config.bidirectional else nn.Identity()
+        # no bias before the LayerNorm: a learnt offset there drowns the per-token signal (docstring)
+        self.proj = nn.Linear(2 * config.d_model, config.d_model, bias=False) if config.bidirectional else nn.Identity()
         self.norm = nn.LayerNorm(config.d_model)
-        nn.init.uniform_(self.token_embedding.weight, -0.1, 0.1)  # recurrent weights: PyTorch's init
+        self.input_scale = math.sqrt(config.d_model)  # embeddings ~ unit size into the RNN (docstring)
+        nn.init.uniform_(self.token_embedding.weight, -0.1, 0.1)  # recurrent weights and proj: PyTorch's init
         self.token_embedding.weight.data[PAD_ID].zero_()
-        if config.bidirectional:
-            nn.init.normal_(self.proj.weight, mean=0.0, std=0.02)
-            nn.init.zeros_(self.proj.bias)
         if config.cross_attention:
             self.attention = LuongAttention(config.d_model)
             self.bridge = nn.Linear(config.d_model, config.n_layers * config.d_model)  # memory -> h_0 per layer
@@ -184,7 +193,7 @@ class RNN(nn.Module):
 
     def _recur(self, ids, state: RNNState | None, attention_mask) -> tuple[torch.Tensor, RNNState]:
         T = ids.shape[1]
-        x = self.drop(self.token_embedding(ids))  # (B, T, C)
+        x = self.drop(self.token_embedding(ids) * self.input_scale)  # (B, T, C)
         lengths = None if attention_mask is None else _lengths(attention_mask)
         if lengths is None or bool((lengths == T).all()):  # no padding: skip packing (faster)
             out, state = self.rnn(x, state)  # (B, T, dirs * C)
