@@ -1,5 +1,5 @@
-"""The chemist's first reference: Morgan (ECFP-like) fingerprints from RDKit + a random forest, and a
-linear model (logistic / ridge) on the same bits.
+"""The chemist's first reference: Morgan (ECFP-like) fingerprints from RDKit + a random forest (300
+trees, sqrt(bits) features per split), and a linear model (logistic / ridge) on the same bits.
 
 Fingerprints: RDKit's Morgan generator, radius 2, 2048 bits (ECFP4-like; Rogers & Hahn, "Extended-
 connectivity fingerprints", J. Chem. Inf. Model. 2010); a SMILES RDKit cannot parse gets the zero
@@ -37,7 +37,8 @@ class MorganForest(Baseline):
     outputs = ("classes", "values")
     domains = ("smiles",)
     features = "Morgan r=2, 2048 bits"
-    defaults = {"radius": 2, "n_bits": 2048, "n_estimators": 300, "min_samples_leaf": 1}
+    # max_features "sqrt" (45 of 2048 bits per split) for regression too: 45 times cheaper than all bits
+    defaults = {"radius": 2, "n_bits": 2048, "n_estimators": 300, "min_samples_leaf": 1, "max_features": "sqrt"}
 
     def fit(self, samples: Sequence[Any], targets: Any, output: str) -> None:
         from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
@@ -46,7 +47,7 @@ class MorganForest(Baseline):
         o = self.options
         forest = RandomForestClassifier if output == "classes" else RandomForestRegressor
         self.model = forest(n_estimators=o["n_estimators"], min_samples_leaf=o["min_samples_leaf"],
-                            random_state=self.seed, n_jobs=1)
+                            max_features=o["max_features"], random_state=self.seed, n_jobs=1)
         if output == "values" and targets.shape[1] == 1:
             targets = targets.ravel()  # one column: scikit-learn wants a vector
         self.model.fit(morgan_bits(samples, o["radius"], o["n_bits"], self.name), targets)
