@@ -32,7 +32,8 @@ EPILOG = """examples:
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("baseline", help="fit a classical baseline (majority, n-gram LM, fingerprints + random forest, "
                        "k-mer / TF-IDF linear models) on fit's data options; write its metrics and predictions",
-                       description=__doc__, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog=_option_parser().format_help().replace("usage: ", "these options, after NAME:\n  ", 1) + "\n" + EPILOG)
     p.add_argument("name", help="a registered baseline (`polyseq plugins` lists them)")
     p.add_argument("data_options", nargs=argparse.REMAINDER, metavar="--data.KEY VALUE",
                    help="`polyseq fit`'s data options (--data.KEY=VALUE or --data.KEY VALUE, values read as YAML), "
@@ -43,7 +44,7 @@ def add_parser(sub: Any) -> None:
 def _option_parser() -> argparse.ArgumentParser:
     from polyseq.cli import add_option_arguments
 
-    p = argparse.ArgumentParser(prog="polyseq baseline NAME", add_help=False)
+    p = argparse.ArgumentParser(prog="polyseq baseline NAME [--data.KEY VALUE ...]", add_help=False)
     p.add_argument("--config", help="a `polyseq fit` YAML config: its data section (the command line wins)")
     p.add_argument("--out", type=Path, help="predictions CSV (default: <output-dir>/predictions.csv)")
     p.add_argument("--output-dir", type=Path, default=Path("runs/baseline"), help="where baseline.json goes")
