@@ -90,3 +90,15 @@ def test_a_run_without_a_csv_logger_still_ends_with_its_summary(tmp_path, monkey
                  "--data.task", "classify", "--trainer.fast_dev_run", "true", *TINY[:6]]) == 0
     summary = _summary(capsys.readouterr().out)
     assert "best val/loss" in summary[0] and summary[1].startswith("  last: val/loss")
+
+
+def test_a_run_that_stops_before_its_first_validation_keeps_last_ckpt_without_a_warning(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    fasta = tmp_path / "g.fa"
+    fasta.write_text("".join(f">r{i}\n" + "ACGT" * 20 + "\n" for i in range(60)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["fit", "--data.domain", "dna", "--data.train", str(fasta), "--data.max_length", "16",
+                     "--data.batch_size", "2", "--trainer.default_root_dir", "root", *TINY, "--trainer.max_steps", "2"]) == 0
+    assert not [w for w in caught if "could not find the monitored key" in str(w.message)]
+    assert [p.name for p in (tmp_path / "root").rglob("*.ckpt")] == ["last.ckpt"]

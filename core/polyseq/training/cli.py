@@ -105,13 +105,19 @@ def safe_checkpoint(config) -> None:  # type: ignore[no-untyped-def]
 
 class BestAndLast(ModelCheckpoint):
     """`fit`'s checkpoints: the best on val/loss and last.ckpt. A run that never validates
-    (`--trainer.limit_val_batches 0`) keeps last.ckpt only, instead of Lightning warning at every
-    epoch end that val/loss cannot be found."""
+    (`--trainer.limit_val_batches 0`) keeps last.ckpt only, and so does a run that stops before its
+    first validation (`--trainer.max_steps` inside the first epoch), instead of Lightning warning
+    that val/loss cannot be found: there is nothing to rank yet."""
 
     def setup(self, trainer, pl_module, stage: str) -> None:  # type: ignore[no-untyped-def]
         if stage == "fit" and trainer.limit_val_batches == 0:
             self.monitor, self.save_top_k = None, 0
         super().setup(trainer, pl_module, stage)
+
+    def _save_topk_checkpoint(self, trainer, monitor_candidates) -> None:  # type: ignore[no-untyped-def]
+        if self.monitor not in monitor_candidates and not trainer.fit_loop.epoch_loop.val_loop._has_run:
+            return  # Lightning would warn; once validation has run, a missing val/loss is still its error
+        super()._save_topk_checkpoint(trainer, monitor_candidates)
 
 
 def default_checkpoint() -> ModelCheckpoint:
