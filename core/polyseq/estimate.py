@@ -25,7 +25,9 @@ nothing run), then counted:
 - weights, gradients and AdamW: 4 + 4 + 8 (m, v) bytes per parameter in fp32; with 16-bit weights
   (bf16-true, 16-true) 2 + 2 + 8 + a 4-byte fp32 master copy (Rajbhandari et al. 2020, ZeRO).
 - time = FLOPs / (peak FLOP/s * MFU) per device. GPUs: bf16 dense peaks; this CPU: a short fp32
-  matmul measured now (or --cpu-flops). Default MFUs are assumptions, stated in the output.
+  matmul measured now (or --cpu-flops). Default MFUs are assumptions, stated in the output. On the
+  CPU, plus the overheads FLOPs do not see (per fit, batch, optimizer step, validation run, epoch):
+  `polyseq.estimate_time` states the formula and its measured constants.
 """
 
 from __future__ import annotations
@@ -34,25 +36,16 @@ import gzip
 import math
 import os
 import random
-import shutil
 import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from polyseq.errors import ConfigError
+from polyseq.estimate_time import DEVICES, Counts, device_times, measure_cpu_flops
 
-#: peak FLOP/s and default MFU per device. None: this machine's CPU, measured at run time.
-#: CPU MFU: calibrated by benchmarks/estimate.py: the median over the shipped configs of FLOPs / (peak * fit
-#: seconds) was 0.195 on 2 shared cores, one torch thread (BENCHMARKS.md, "Cost estimates").
-DEVICES: dict[str, tuple[float | None, float, str]] = {
-    "cpu": (None, 0.2, "this machine, fp32 matmul measured now"),
-    "A100": (312e12, 0.35, "bf16 dense"),
-    "H100": (989e12, 0.35, "SXM bf16 dense"),
-    "H200": (989e12, 0.35, "bf16 dense"),
-}
+__all__ = ["DEVICES", "Estimate", "estimate", "measure_cpu_flops", "profile_batches"]
+
 SAMPLE_BYTES = 1 << 20
 PROFILE_BATCHES = 4
 ATTENTION = ("SelfAttention", "CrossAttention", "LuongAttention")  # the built-in backbones' attention modules
@@ -71,6 +64,8 @@ class Estimate:
     total_batches: int
     optimizer_steps: int
     epochs: float
+    validation_runs: int  # validation loops, the sanity check included
+    validation_batches: int  # over the whole run
     tokens_trained: int  # real tokens the run reads (padding excluded)
     train_flops: float
     eval_flops: float
@@ -87,24 +82,6 @@ class Estimate:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "total_flops": self.total_flops}
-
-
-# ---- this CPU ----------------------------------------------------------------------------------
-
-
-def measure_cpu_flops(seconds: float = 0.3, n: int = 512) -> float:
-    """fp32 matmul FLOP/s of this machine with torch's current threads (best of a few rounds)."""
-    import torch
-
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    torch.mm(a, b)
-    best, deadline = 0.0, time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        start = time.perf_counter()
-        for _ in range(4):
-            torch.mm(a, b)
-        best = max(best, 4 * 2 * n**3 / (time.perf_counter() - start))
-    return best
 
 
 # ---- the shapes a model runs on (forward hooks) ------------------------------------------------
@@ -356,8 +333,9 @@ def _limited(n: int, limit: int | float | None) -> int:
     return min(n, int(limit)) if isinstance(limit, int) else int(n * limit)
 
 
-def _schedule(trainer: Any, batches_per_epoch: int, val_batches: int) -> tuple[int, int, int, list[str]]:
-    """(training batches, optimizer steps, validation batches) of the whole run, from the trainer's flags.
+def _schedule(trainer: Any, batches_per_epoch: int, val_batches: int) -> tuple[int, int, int, int, list[str]]:
+    """(training batches, optimizer steps, validation batches, validation runs with the sanity check) of the
+    whole run, from the trainer's flags.
     An epoch ends with an optimizer step even when its last accumulation is short, as in Lightning."""
     notes = []
     accumulate = max(1, int(trainer.accumulate_grad_batches))
@@ -384,7 +362,7 @@ def _schedule(trainer: Any, batches_per_epoch: int, val_batches: int) -> tuple[i
             runs = sum((min(batches_per_epoch, total - e * batches_per_epoch) // step)
                        for e in range(math.ceil(total / batches_per_epoch)) if every is None or (e + 1) % every == 0)
     sanity = min(trainer.num_sanity_val_steps, val_batches) if trainer.num_sanity_val_steps >= 0 else val_batches
-    return total, steps, runs * val_batches + sanity, notes
+    return total, steps, runs * val_batches + sanity, runs + (sanity > 0), notes
 
 
 def _state_bytes(n: int, precision: str) -> dict[str, int]:
@@ -416,7 +394,7 @@ def estimate(
     if "val" in data.datasets and trainer.limit_val_batches != 0:
         val_sequences = round(len(data.datasets["val"]) * scales.get("val", scales.get("train", 1.0)))
         val_batches = _limited(math.ceil(val_sequences / data.batch_size), trainer.limit_val_batches)
-    total, steps, eval_batches, schedule_notes = _schedule(trainer, batches_per_epoch, val_batches)
+    total, steps, eval_batches, val_runs, schedule_notes = _schedule(trainer, batches_per_epoch, val_batches)
     notes += schedule_notes
 
     train_profile, seen = profile_batches(model, data.train_dataloader(), n_profile, train=True)
@@ -435,26 +413,13 @@ def estimate(
         trainable_parameters=sum(p.numel() for p in params.values() if p.requires_grad),
         tokens_per_epoch=tokens_per_epoch, tokens_source=data.tokens_source, sequences_per_epoch=sequences,
         batches_per_epoch=batches_per_epoch, total_batches=total,
-        optimizer_steps=steps, epochs=epochs,
+        optimizer_steps=steps, epochs=epochs, validation_runs=val_runs, validation_batches=eval_batches,
         tokens_trained=tokens_trained, train_flops=train_flops, eval_flops=eval_flops,
         flops_6nd=6.0 * (n_params - n_embedding) * tokens_trained,
         activation_bytes=round(train_profile.activation_elements / max(1, seen) * element),
         state_bytes=_state_bytes(n_params, precision), precision=precision, notes=notes,
     )
-    result.devices = device_times(result.total_flops, mfu or {}, cpu_flops)
+    counts = Counts(parameters=n_params, batches=total, optimizer_steps=steps, validation_runs=val_runs,
+                    epochs_started=math.ceil(epochs))
+    result.devices = device_times(result.total_flops, mfu or {}, cpu_flops, counts)
     return result
-
-
-def device_times(flops: float, mfu: dict[str, float], cpu_flops: float | None = None) -> list[dict[str, Any]]:
-    """Seconds = flops / (peak * MFU) for each device of DEVICES."""
-    unknown = sorted(set(mfu) - set(DEVICES))
-    if unknown:
-        raise ConfigError(f"--mfu {unknown[0]}=...: no device {unknown[0]!r}. Devices: {', '.join(DEVICES)}")
-    rows = []
-    for name, (peak, default_mfu, what) in DEVICES.items():
-        if peak is None:
-            peak, what = (cpu_flops, "this machine, --cpu-flops") if cpu_flops else (measure_cpu_flops(), what)
-        used = mfu.get(name, default_mfu)
-        rows.append({"device": name, "peak_flops": peak, "peak": what, "mfu": used,
-                     "mfu_source": "--mfu" if name in mfu else "default", "seconds": flops / (peak * used)})
-    return rows

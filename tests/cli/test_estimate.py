@@ -8,7 +8,6 @@ import random
 from pathlib import Path
 
 import pytest
-import torch
 import yaml
 
 from polyseq.catalog import get_dataset
@@ -18,7 +17,8 @@ from polyseq.training.cli import build
 
 CONFIGS = sorted((Path(__file__).resolve().parents[2] / "examples" / "configs").glob("*.yaml"))
 QUANTITIES = ("parameters", "tokens per epoch", "steps", "training FLOPs", "activations / batch",
-              "weights+grads+AdamW", "cpu", "A100", "H100", "H200")
+              "weights+grads+AdamW", "cpu", "compute", "fit start", "per batch", "per optimizer step",
+              "per validation run", "per epoch", "A100", "H100", "H200")
 FAST = ["--cpu-flops", "1e10", "--sample-bytes", "16384"]  # no CPU measurement; a small sample
 
 
@@ -108,15 +108,30 @@ def test_rnn_flops_are_six_n_d_over_its_matrices(shared_cache):
     assert 3 * profile.forward_flops == 6 * (matrices + head) * batch["input_ids"].numel()
 
 
-def test_steps_equal_those_of_a_real_fit(shared_cache, tmp_path):
+def test_steps_validation_runs_and_epochs_equal_those_of_a_real_fit(shared_cache, tmp_path):
+    from pytorch_lightning import Callback
+
+    class Count(Callback):
+        validation_runs = epochs = 0
+
+        def on_validation_start(self, trainer, pl_module):
+            self.validation_runs += 1
+
+        def on_train_epoch_start(self, trainer, pl_module):
+            self.epochs += 1
+
     argv = [*TINY, "--data.task=classify", "--model.n_heads=2", "--trainer.max_steps=-1", "--trainer.max_epochs=2",
-            "--trainer.limit_train_batches=5", "--trainer.accumulate_grad_batches=2",
+            "--trainer.limit_train_batches=5", "--trainer.accumulate_grad_batches=2", "--trainer.limit_val_batches=2",
             f"--trainer.default_root_dir={tmp_path}"]
     e = estimate(argv, cpu_flops=1e10)
     cli = build(argv, run=False)
+    count = Count()
+    cli.trainer.callbacks.append(count)
     cli.trainer.fit(cli.model, cli.datamodule)
     assert e.optimizer_steps == cli.trainer.global_step
     assert e.epochs == 2 and e.total_batches == 10
+    assert e.validation_runs == count.validation_runs == 3  # the sanity check and one per epoch
+    assert e.validation_batches == 3 * 2
 
 
 def test_a_sample_scaled_by_file_size_is_close_to_the_cache(tmp_path, monkeypatch):
@@ -136,16 +151,43 @@ def test_a_sample_scaled_by_file_size_is_close_to_the_cache(tmp_path, monkeypatc
     assert sampled.parameters == sum(p.numel() for p in cli.model.parameters())
 
 
-def test_time_is_flops_over_peak_times_mfu(shared_cache, capsys):
+def test_time_is_flops_over_peak_times_mfu_plus_the_cpu_overheads(shared_cache, capsys):
     assert main(["estimate", *TINY, "--data.task=lm", "--json", "--cpu-flops", "2e10", "--mfu", "cpu=0.5",
                  "--mfu", "H100=0.1"]) == 0
     import json
 
     result = json.loads(capsys.readouterr().out)
     devices = {d["device"]: d for d in result["devices"]}
-    assert devices["cpu"]["seconds"] == pytest.approx(result["total_flops"] / 1e10)
+    cpu = devices["cpu"]
+    assert cpu["compute_seconds"] == pytest.approx(result["total_flops"] / 1e10)
+    terms = {t["term"]: t["seconds"] for t in cpu["overheads"]}
+    assert set(terms) == {"fit start", "per batch", "per optimizer step", "per validation run", "per epoch"}
+    assert all(seconds >= 0 for seconds in terms.values()) and terms["per batch"] > 0
+    assert cpu["seconds"] == pytest.approx(cpu["compute_seconds"] + sum(terms.values()))
     assert devices["H100"]["seconds"] == pytest.approx(result["total_flops"] / (989e12 * 0.1))
-    assert devices["A100"]["mfu_source"] == "default"
+    assert devices["H100"]["overheads"] == [] and devices["A100"]["mfu_source"] == "default"
+    # the overheads follow the run's counts: twice the steps, twice the per-batch and per-step terms
+    assert main(["estimate", *TINY, "--data.task=lm", "--json", "--cpu-flops", "2e10", "--trainer.max_steps=6"]) == 0
+    longer = {t["term"]: t["seconds"] for t in json.loads(capsys.readouterr().out)["devices"][0]["overheads"]}
+    assert longer["per batch"] == pytest.approx(2 * terms["per batch"])
+    assert longer["per optimizer step"] == pytest.approx(2 * terms["per optimizer step"])
+
+
+def test_the_printed_cpu_time_is_the_sum_of_its_printed_terms(shared_cache, capsys):
+    assert main(["estimate", *TINY, "--data.task=lm", "--cpu-flops", "2e10", "--trainer.limit_val_batches=2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("cpu "))
+    total = _seconds(lines[at].split()[4:6])
+    parts = lines[at + 1:at + 7]
+    assert [p.split()[0] for p in parts] == ["compute", "fit", "per", "per", "per", "per"]
+    values = [_seconds(p[:40].split()[-2:]) for p in parts]
+    assert all(v >= 0 for v in values)
+    assert sum(values) == pytest.approx(total, rel=0.02)  # each printed to 3 significant digits
+
+
+def _seconds(words: list[str]) -> float:
+    value, unit = words
+    return float(value) * {"ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0}[unit]
 
 
 @pytest.mark.parametrize("argv, named", [

@@ -18,7 +18,8 @@ DESCRIPTION = (
     "Build the run `polyseq fit FIT_ARGS` would train (same config and flags) and print its parameters, "
     "tokens per epoch (from the token cache, else a tokenized sample scaled by file size), steps, training "
     "FLOPs, activation and optimizer memory, and the time on CPU (this machine), A100, H100 and H200 at a "
-    "stated MFU. Nothing trains. FIT_ARGS: what `polyseq fit --help` lists (--config FILE, --data.*, "
+    "stated MFU; on the CPU plus the overheads FLOPs do not see (per fit, batch, optimizer step, validation run "
+    "and epoch), each printed on its own line. Nothing trains. FIT_ARGS: what `polyseq fit --help` lists (--config FILE, --data.*, "
     "--model.*, --trainer.*); the flags below may come anywhere among them."
 )
 
@@ -130,12 +131,16 @@ def format_table(e: Any) -> str:
     ]
     width = max(len(k) for k, _ in rows)
     lines = [f"{k:<{width}}  {v}" for k, v in rows]
-    lines += ["", f"time for {_si(e.total_flops, 'FLOP')} = FLOPs / (peak * MFU):",
+    lines += ["", f"time for {_si(e.total_flops, 'FLOP')} = FLOPs / (peak * MFU), on the CPU plus the overheads FLOPs do not see:",
               f"  {'device':<6}  {'peak FLOP/s':>12}  {'MFU':>5}  {'time':>9}  peak"]
     for d in e.devices:
         mfu = f"{d['mfu']:.2g}" + ("" if d["mfu_source"] == "default" else "*")
         lines.append(f"  {d['device']:<6}  {_si(d['peak_flops']):>12}  {mfu:>5}  {_duration(d['seconds']):>9}  {d['peak']}")
-    lines.append("  MFU: default assumptions (cpu 0.2: calibrated by benchmarks/estimate.py on this machine; GPUs 0.35, which "
-                 "models this small rarely reach); * given by --mfu")
+        if d["overheads"]:
+            lines.append(f"    {'compute':<25}  {_duration(d['compute_seconds']):>9}  FLOPs / (peak * MFU)")
+            lines += [f"    {t['term']:<25}  {_duration(t['seconds']):>9}  {t['formula']}" for t in d["overheads"]]
+    lines.append("  MFU: default assumptions (cpu: fitted with the CPU overheads by benchmarks/estimate.py --calibrate on "
+                 "this machine; GPUs 0.35, which models this small rarely reach); * given by --mfu. CPU overheads: "
+                 "measured on this machine (polyseq.estimate_time); GPU rows are compute only")
     lines += [f"note: {n}" for n in e.notes]
     return "\n".join(lines)
