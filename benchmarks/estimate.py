@@ -8,11 +8,11 @@ For each examples/configs/*.yaml (the downloaded datasets from POLYSEQ_DATA_MIRR
    default MFU plus the overhead terms of polyseq.estimate_time) against the fit's wall time.
 Long configs are capped the same way in the fit and both estimates: --trainer.max_steps=STEPS,
 --trainer.limit_val_batches=VAL. Fine-tuning configs run with --model.init_from null (no pretraining
-here). The CPU's fp32 matmul FLOP/s is measured right before each fit (median of 3) and given to the
-estimate as --cpu-flops; the measured MFU of a config is FLOPs / (peak * fit seconds).
+here). The CPU's fp32 matmul FLOP/s is measured 3 times right before and 3 times right after each fit
+and the median given to the estimate as --cpu-flops (the machine is shared: its speed drifts); the measured MFU of a config is FLOPs / (peak * fit seconds).
 
 --calibrate measures the constants of polyseq.estimate_time instead: the per-parameter cost of an
-optimizer step timed alone, then fits of CALIBRATION (offline configs) at varied steps, validation
+optimizer step and the per-element cost of attention scores, each timed alone, then fits of CALIBRATION (offline configs) at varied steps, validation
 runs and epochs, whose wall times give the CPU MFU and the other overheads by non-negative least
 squares (`fit_constants`). The configs judged are the others (the calibration configs' rows are marked);
 `--table-from` rescores a results file with the constants now in the code.
@@ -85,8 +85,8 @@ def one(config: Path, steps: int, val: int, sample_bytes: int, cache: Path | Non
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["POLYSEQ_CACHE"] = str(Path(tmp) / "cache")  # no cache: the sampled estimate
         argv = fit_argv(config, Path(tmp), steps, val, limit_train)
-        peak = statistics.median(measure_cpu_flops() for _ in range(3))
-        sampled = estimate(argv, cpu_flops=peak, sample_bytes=sample_bytes) if sample_bytes else None
+        before = [measure_cpu_flops() for _ in range(3)]
+        sampled = estimate(argv, cpu_flops=before[1], sample_bytes=sample_bytes) if sample_bytes else None
         if cache is not None:
             os.environ["POLYSEQ_CACHE"] = str(cache)
         start = time.perf_counter()
@@ -97,14 +97,17 @@ def one(config: Path, steps: int, val: int, sample_bytes: int, cache: Path | Non
         start = time.perf_counter()
         cli.trainer.fit(cli.model, cli.datamodule)
         seconds = time.perf_counter() - start
+        after = [measure_cpu_flops() for _ in range(3)]
+        peak = statistics.median(before + after)  # the machine's speed around the fit (it is shared)
         cached = estimate(argv, cpu_flops=peak)
     cpu = next(d for d in cached.devices if d["device"] == "cpu")
     return {
         "config": config.stem, "steps": steps, "val": val, "limit_train_batches": limit_train,
-        "peak_flops": peak, "fit_seconds": seconds, "prepare_seconds": prepare,
+        "peak_flops": peak, "peak_flops_before": before, "peak_flops_after": after, "fit_seconds": seconds, "prepare_seconds": prepare,
         "batches": cached.total_batches, "trained_batches": cli.trainer.global_step * max(1, cli.trainer.accumulate_grad_batches),
         "optimizer_steps": cached.optimizer_steps, "validation_runs": cached.validation_runs,
-        "epochs_started": math.ceil(cached.epochs), "fit_validation_runs": count.validation_runs, "fit_epochs": count.epochs,
+        "epochs_started": math.ceil(cached.epochs), "attention_scores": cached.attention_scores,
+        "validation_attention_scores": cached.validation_attention_scores, "fit_validation_runs": count.validation_runs, "fit_epochs": count.epochs,
         "flops": cached.total_flops, "parameters": cached.parameters,
         "tokens_per_epoch": cached.tokens_per_epoch,
         "sampled_tokens_per_epoch": sampled.tokens_per_epoch if sampled else None,
@@ -121,8 +124,9 @@ def score(r: dict) -> None:
     from polyseq.estimate_time import DEVICES, Counts, overhead_terms
 
     r["mfu"] = DEVICES["cpu"][1]
-    counts = Counts(r["parameters"], r["batches"], r["optimizer_steps"], r["validation_runs"], r["epochs_started"])
-    r["overheads"] = {t["term"]: t["seconds"] for t in overhead_terms(counts)}
+    counts = Counts(r["parameters"], r["batches"], r["optimizer_steps"], r["validation_runs"], r["epochs_started"],
+                    r["attention_scores"], r["validation_attention_scores"])
+    r["overheads"] = {t["term"]: t["seconds"] for t in overhead_terms(counts, r["peak_flops"])}
     r["compute_seconds"] = r["flops"] / (r["peak_flops"] * r["mfu"])
     r["estimated_seconds"] = r["compute_seconds"] + sum(r["overheads"].values())
     r["ratio"] = r["estimated_seconds"] / r["fit_seconds"]
@@ -136,7 +140,7 @@ def write(rows: list[dict], args: argparse.Namespace) -> dict:
         score(r)
     judged = [r for r in rows if r["config"] not in CALIBRATION]
     summary = {"threads": torch.get_num_threads(), "steps": args.steps, "val": args.val,
-               "load_average": os.getloadavg(), "calibration_configs": list(CALIBRATION),
+               "load_average": getattr(args, "load_average", None) or os.getloadavg(), "calibration_configs": list(CALIBRATION),
                "median_measured_mfu": statistics.median(r["measured_mfu"] for r in rows) if rows else None,
                "within_2x": sum(0.5 <= r["ratio"] <= 2 for r in rows), "configs": len(rows),
                "within_2x_judged": sum(0.5 <= r["ratio"] <= 2 for r in judged), "judged": len(judged), "rows": rows}
@@ -166,27 +170,92 @@ def measure_param_step(sizes: tuple[int, ...] = (1_000_000, 4_000_000), repeats:
     return statistics.median(per_parameter)
 
 
-def fit_constants(rows: list[dict], param_step: float) -> dict:
-    """CPU MFU and the overheads from calibration fits: the per-step term (measured apart) subtracted,
-    wall = FLOPs / peak / MFU + FIT_S + batches BATCH_S + runs VALIDATION_S + epochs EPOCH_S fitted by
-    non-negative least squares on the relative error (each fit weighted by 1 / its wall time)."""
+def measure_score_cost(peak: float, mfu: float, shape: tuple[int, int, int, int] = (16, 4, 256, 32),
+                       repeats: int = 5) -> tuple[float, float]:
+    """Seconds per attention score element beyond the matmuls, (training, validation): the built-in
+    backbones' scaled_dot_product_attention with a padding mask, forward and backward with dropout 0.1,
+    and forward alone without, each timed alone (median), less its matmul FLOPs at peak * MFU."""
+    import torch
+    import torch.nn.functional as F
+
+    b, h, t, d = shape
+    q, k, v = (torch.randn(b, h, t, d, requires_grad=True) for _ in range(3))
+    mask = torch.ones(b, 1, t, t, dtype=torch.bool)
+    mask[:, :, :, 3 * t // 4:] = False
+    elements, matmuls = b * h * t * t, 4 * b * h * t * t * d
+
+    def timed(train: bool) -> float:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            if train:
+                F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=0.1).sum().backward()
+            else:
+                with torch.no_grad():
+                    F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times[1:])
+
+    train = (timed(True) - 3 * matmuls / (peak * mfu)) / elements
+    evaluation = (timed(False) - matmuls / (peak * mfu)) / elements
+    return max(0.0, train), max(0.0, evaluation)
+
+
+def fit_constants(rows: list[dict], param_step: float, scores: tuple[float, float]) -> dict:
+    """CPU MFU and the overheads from calibration fits: with s = reference / peak of the fit (the reference
+    the median peak), the per-step and attention-score terms (measured apart, in seconds at the reference)
+    subtracted, wall = FLOPs / peak / MFU
+    + s (FIT_S + batches BATCH_S + runs VALIDATION_S + epochs EPOCH_S) fitted by non-negative least
+    squares on the relative error (each fit weighted by 1 / its wall time)."""
     import numpy as np
     from scipy.optimize import nnls
 
+    reference = statistics.median(r["peak_flops"] for r in rows)
+    s = np.array([reference / r["peak_flops"] for r in rows])
     a = np.array([[r["flops"] / r["peak_flops"], 1.0, r["batches"], r["validation_runs"], r["epochs_started"]] for r in rows])
+    a[:, 1:] *= s[:, None]
     wall = np.array([r["fit_seconds"] for r in rows])
-    b = wall - param_step * np.array([r["optimizer_steps"] * r["parameters"] for r in rows])
+    measured = s * np.array([r["optimizer_steps"] * r["parameters"] * param_step + r["attention_scores"] * scores[0]
+                             + r["validation_attention_scores"] * scores[1] for r in rows])
+    b = wall - measured
     x, _ = nnls(a / wall[:, None], b / wall)
-    ratios = (a @ x + wall - b) / wall
-    return {"MFU": 1 / x[0], "FIT_S": x[1], "BATCH_S": x[2], "PARAM_STEP_S": param_step, "VALIDATION_S": x[3],
-            "EPOCH_S": x[4], "ratios": ratios.tolist()}
+    ratios = (a @ x + measured) / wall
+    return {"MFU": 1 / x[0], "REFERENCE_FLOPS": reference, "FIT_S": x[1], "BATCH_S": x[2], "PARAM_STEP_S": param_step,
+            "VALIDATION_S": x[3], "EPOCH_S": x[4], "SCORE_S": scores[0], "VALIDATION_SCORE_S": scores[1],
+            "ratios": ratios.tolist()}
+
+
+def recount(rows: list[dict], cache: Path | None) -> None:
+    """Add the attention-score counts to rows written before they existed: each row's run estimated again."""
+    from polyseq.estimate import estimate
+
+    for r in rows:
+        if "attention_scores" in r:
+            continue
+        if cache is not None:
+            os.environ["POLYSEQ_CACHE"] = str(cache)
+        with tempfile.TemporaryDirectory() as tmp:
+            config = ROOT / "examples" / "configs" / f"{r['config']}.yaml"
+            argv = fit_argv(config, Path(tmp), r.get("steps", 8), r.get("val", 2), r.get("limit_train_batches"))
+            e = estimate(argv, cpu_flops=r["peak_flops"])
+        assert (e.total_batches, e.validation_runs) == (r["batches"], r["validation_runs"]), r["config"]
+        r["attention_scores"], r["validation_attention_scores"] = e.attention_scores, e.validation_attention_scores
 
 
 def calibrate(args: argparse.Namespace) -> int:
     """Fits of CALIBRATION over GRID (or the rows of --calibrate-from); the constants by `fit_constants`."""
+    from polyseq.estimate import measure_cpu_flops
+    from polyseq.estimate_time import REFERENCE_FLOPS
+
+    peak = statistics.median(measure_cpu_flops() for _ in range(3))
+    costs = [measure_score_cost(peak, args.mfu, (16, 4, t, 32)) for t in (128, 256, 512)]  # the configs' lengths
+    train, evaluation = (statistics.median(c[i] for c in costs) for i in (0, 1))
+    scores = (train * peak / REFERENCE_FLOPS, evaluation * peak / REFERENCE_FLOPS)  # at the reference peak
     if args.calibrate_from:
         saved = json.loads(args.calibrate_from.read_text())
         rows, param_step = saved["rows"], saved.get("param_step_s") or measure_param_step()
+        if args.recount:
+            recount(rows, args.cache)
     else:
         param_step, rows = measure_param_step(), []
         for _ in range(args.repeats):  # interleaved repeats: each pass runs every point once
@@ -197,9 +266,10 @@ def calibrate(args: argparse.Namespace) -> int:
                     print(f"{stem} steps={steps} val={val} limit={limit}: fit {r['fit_seconds']:.2f} s, val runs "
                           f"{r['validation_runs']} (fit {r['fit_validation_runs']}), epochs {r['epochs_started']} "
                           f"(fit {r['fit_epochs']})", file=sys.stderr, flush=True)
-    constants = fit_constants(rows, param_step)
+    constants = fit_constants(rows, param_step, scores)
     ratios = constants.pop("ratios")
     out = {"configs": list(CALIBRATION), "grid": GRID, "load_average": os.getloadavg(), "param_step_s": param_step,
+           "score_peak_flops": peak, "score_s_at_peak": [train, evaluation],
            "constants": constants, "ratios": ratios, "rows": rows}
     path = args.out.with_name("estimate_calibration.json") if args.out.name == "estimate.json" else args.out
     path.write_text(json.dumps(out, indent=1))
@@ -222,15 +292,23 @@ def main() -> int:
                         "so each config is tokenized again); the sampled estimate always starts without one")
     parser.add_argument("--calibrate", action="store_true", help="measure the overhead constants (see above)")
     parser.add_argument("--calibrate-from", type=Path, help="--calibrate on the fits of a calibration JSON written earlier")
+    parser.add_argument("--recount", action="store_true", help="with --table-from or --calibrate-from: add the "
+                        "attention-score counts to rows written before they existed (estimates again, no fits)")
+    parser.add_argument("--mfu", type=float, default=0.3, help="--calibrate: CPU MFU the attention matmuls are "
+                        "subtracted at (the fitted MFU)")
     parser.add_argument("--repeats", type=int, default=2, help="--calibrate: interleaved passes over the grid")
     parser.add_argument("--table-from", type=Path, help="rescore a results JSON written earlier with the constants "
                         "now in polyseq.estimate_time and print its table")
     args = parser.parse_args()
     if args.table_from:
         summary = json.loads(args.table_from.read_text())
-        for r in summary["rows"]:
-            score(r)
-        print_table(summary)
+        if args.recount:
+            logging.disable(logging.WARNING)
+            recount(summary["rows"], args.cache)
+            args.table_from.write_text(json.dumps(summary, indent=1))
+        args.out, args.steps, args.val = args.table_from, summary["steps"], summary["val"]
+        args.load_average = summary.get("load_average")  # of the run, not of this rescoring
+        print_table(write(summary["rows"], args))  # rescored and written back
         return 0
     logging.disable(logging.WARNING)
     if args.calibrate or args.calibrate_from:

@@ -66,6 +66,8 @@ class Estimate:
     epochs: float
     validation_runs: int  # validation loops, the sanity check included
     validation_batches: int  # over the whole run
+    attention_scores: float  # score elements (B * H * T_q * T_kv per attention layer) of the training batches
+    validation_attention_scores: float  # and of the validation batches
     tokens_trained: int  # real tokens the run reads (padding excluded)
     train_flops: float
     eval_flops: float
@@ -93,6 +95,7 @@ class Profile:
     activation_elements: float = 0.0
     tokens: float = 0.0  # real (non-padding) input tokens
     largest_output: float = 0.0  # of one Linear in the current batch: the logits, whose log-softmax is kept too
+    scores: float = 0.0  # attention score elements B * H * T_q * T_kv, summed over attention layers
 
 
 def _rows(x: Any) -> int:
@@ -133,6 +136,7 @@ def _hook(profile: Profile) -> Any:
             t_kv = t_q if name == "SelfAttention" else args[1].shape[-2]
             profile.forward_flops += 4 * batch * t_q * t_kv * d
             profile.activation_elements += 2 * batch * getattr(module, "n_heads", 1) * t_q * t_kv
+            profile.scores += batch * getattr(module, "n_heads", 1) * t_q * t_kv
 
     return hook
 
@@ -398,10 +402,11 @@ def estimate(
     notes += schedule_notes
 
     train_profile, seen = profile_batches(model, data.train_dataloader(), n_profile, train=True)
-    eval_flops = 0.0
+    eval_flops = eval_scores = 0.0
     if eval_batches:
         val_profile, seen_val = profile_batches(model, data.val_dataloader(), n_profile, train=False)
         eval_flops = val_profile.forward_flops / max(1, seen_val) * eval_batches
+        eval_scores = val_profile.scores / max(1, seen_val) * eval_batches
     train_flops = 3 * train_profile.forward_flops / max(1, seen) * total
     tokens_per_epoch = round(data.arrays["train"].n_tokens * scales.get("train", 1.0))
     epochs = total / batches_per_epoch if batches_per_epoch else 0.0
@@ -414,12 +419,14 @@ def estimate(
         tokens_per_epoch=tokens_per_epoch, tokens_source=data.tokens_source, sequences_per_epoch=sequences,
         batches_per_epoch=batches_per_epoch, total_batches=total,
         optimizer_steps=steps, epochs=epochs, validation_runs=val_runs, validation_batches=eval_batches,
+        attention_scores=train_profile.scores / max(1, seen) * total, validation_attention_scores=eval_scores,
         tokens_trained=tokens_trained, train_flops=train_flops, eval_flops=eval_flops,
         flops_6nd=6.0 * (n_params - n_embedding) * tokens_trained,
         activation_bytes=round(train_profile.activation_elements / max(1, seen) * element),
         state_bytes=_state_bytes(n_params, precision), precision=precision, notes=notes,
     )
     counts = Counts(parameters=n_params, batches=total, optimizer_steps=steps, validation_runs=val_runs,
-                    epochs_started=math.ceil(epochs))
+                    epochs_started=math.ceil(epochs), attention_scores=result.attention_scores,
+                    validation_attention_scores=eval_scores)
     result.devices = device_times(result.total_flops, mfu or {}, cpu_flops, counts)
     return result

@@ -18,7 +18,7 @@ from polyseq.training.cli import build
 CONFIGS = sorted((Path(__file__).resolve().parents[2] / "examples" / "configs").glob("*.yaml"))
 QUANTITIES = ("parameters", "tokens per epoch", "steps", "training FLOPs", "activations / batch",
               "weights+grads+AdamW", "cpu", "compute", "fit start", "per batch", "per optimizer step",
-              "per validation run", "per epoch", "A100", "H100", "H200")
+              "per validation run", "per epoch", "attention scores", "A100", "H100", "H200")
 FAST = ["--cpu-flops", "1e10", "--sample-bytes", "16384"]  # no CPU measurement; a small sample
 
 
@@ -94,6 +94,9 @@ def test_flops_equal_torch_flop_counter_for_a_transformer(shared_cache):
         loss.backward()
     assert seen == 1
     assert 3 * profile.forward_flops == pytest.approx(counter.get_total_flops(), rel=0.02)
+    b, t = batch["input_ids"].shape  # one score per head, query and key, in each of the layers
+    heads = [m.n_heads for m in model.modules() if type(m).__name__ == "SelfAttention"]
+    assert len(heads) == 2 and profile.scores == sum(b * h * t * t for h in heads)
 
 
 def test_rnn_flops_are_six_n_d_over_its_matrices(shared_cache):
@@ -106,6 +109,7 @@ def test_rnn_flops_are_six_n_d_over_its_matrices(shared_cache):
     matrices = sum(p.numel() for name, p in model.backbone.named_parameters() if p.dim() == 2 and "embedding" not in name)
     head = model.backbone.token_embedding.weight.numel()  # the tied output head
     assert 3 * profile.forward_flops == 6 * (matrices + head) * batch["input_ids"].numel()
+    assert profile.scores == 0  # no attention
 
 
 def test_steps_validation_runs_and_epochs_equal_those_of_a_real_fit(shared_cache, tmp_path):
@@ -161,8 +165,9 @@ def test_time_is_flops_over_peak_times_mfu_plus_the_cpu_overheads(shared_cache, 
     cpu = devices["cpu"]
     assert cpu["compute_seconds"] == pytest.approx(result["total_flops"] / 1e10)
     terms = {t["term"]: t["seconds"] for t in cpu["overheads"]}
-    assert set(terms) == {"fit start", "per batch", "per optimizer step", "per validation run", "per epoch"}
-    assert all(seconds >= 0 for seconds in terms.values()) and terms["per batch"] > 0
+    assert set(terms) == {"fit start", "per batch", "per optimizer step", "per validation run", "per epoch",
+                          "attention scores"}
+    assert all(seconds >= 0 for seconds in terms.values()) and terms["per batch"] > 0 and terms["attention scores"] > 0
     assert cpu["seconds"] == pytest.approx(cpu["compute_seconds"] + sum(terms.values()))
     assert devices["H100"]["seconds"] == pytest.approx(result["total_flops"] / (989e12 * 0.1))
     assert devices["H100"]["overheads"] == [] and devices["A100"]["mfu_source"] == "default"
@@ -171,6 +176,7 @@ def test_time_is_flops_over_peak_times_mfu_plus_the_cpu_overheads(shared_cache, 
     longer = {t["term"]: t["seconds"] for t in json.loads(capsys.readouterr().out)["devices"][0]["overheads"]}
     assert longer["per batch"] == pytest.approx(2 * terms["per batch"])
     assert longer["per optimizer step"] == pytest.approx(2 * terms["per optimizer step"])
+    assert longer["attention scores"] == pytest.approx(2 * terms["attention scores"], rel=0.3)  # other batches
 
 
 def test_the_printed_cpu_time_is_the_sum_of_its_printed_terms(shared_cache, capsys):
@@ -178,8 +184,8 @@ def test_the_printed_cpu_time_is_the_sum_of_its_printed_terms(shared_cache, caps
     lines = capsys.readouterr().out.splitlines()
     at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("cpu "))
     total = _seconds(lines[at].split()[4:6])
-    parts = lines[at + 1:at + 7]
-    assert [p.split()[0] for p in parts] == ["compute", "fit", "per", "per", "per", "per"]
+    parts = lines[at + 1:at + 8]
+    assert [p.split()[0] for p in parts] == ["compute", "fit", "per", "per", "per", "per", "attention"]
     values = [_seconds(p[:40].split()[-2:]) for p in parts]
     assert all(v >= 0 for v in values)
     assert sum(values) == pytest.approx(total, rel=0.02)  # each printed to 3 significant digits
