@@ -210,8 +210,9 @@ def sample_files(paths: Sequence[Path], folder: Path, budget: int) -> tuple[list
     if total <= budget:
         return list(paths), 1.0
     if len(files) == 1:
-        binary = files[0].suffix not in (".gz",) and b"\0" in files[0].open("rb").read(4096)
-        if binary:
+        with open(files[0], "rb") as f:
+            head = f.read(4096)
+        if files[0].suffix != ".gz" and b"\0" in head:  # binary (MIDI...): no lines to sample
             return list(paths), 1.0
         sample, size = _spread(files[0], folder, budget)
         return [sample], total / size

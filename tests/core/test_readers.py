@@ -15,6 +15,7 @@ import pytest
 import polyseq
 from polyseq import BadRecord, ConfigError, Domain, ReaderError, Record, hookimpl, plugins
 from polyseq.cli import main
+from polyseq.records import BadRecordWarning
 
 
 def split(items):
@@ -310,8 +311,10 @@ def test_an_rna_domain_reads_fasta_dot_bracket_and_csv_with_labels(rna, tmp_path
         (4, "structure of 9 symbols for a sequence of 8 bases"),
         (7, "expected a sequence line and a structure line, got 1 line(s)")]
     csv_path = write(tmp_path / "r.csv", "name,sequence,family\na,GGGAAACCC,tRNA\nb,GGTT,rRNA\n")
-    assert [(r.sample, r.target) for r in rna.read(csv_path, target="family")] == [("GGGAAACCC", "tRNA")]
-    with pytest.warns(FutureWarning, match="reader option 'label' is now called 'target'"):
+    with pytest.warns(BadRecordWarning, match="r.csv:3: not RNA letters: T"):
+        assert [(r.sample, r.target) for r in rna.read(csv_path, target="family")] == [("GGGAAACCC", "tRNA")]
+    with pytest.warns(FutureWarning, match="reader option 'label' is now called 'target'"), \
+            pytest.warns(BadRecordWarning, match="not RNA letters"):
         assert [r.target for r in rna.read(csv_path, label="family")] == ["tRNA"]
 
 
