@@ -228,17 +228,19 @@ def test_beam_of_one_is_greedy(kind):
 
 @pytest.mark.parametrize("kind", KINDS, ids=KINDS)
 def test_beam_search_finds_at_least_greedys_log_probability(kind):
+    # A width-k beam can drop greedy's prefix when k others outscore it, so "never below greedy" is
+    # not a theorem: it may lose a little, rarely, and must win more often and on average.
     cfg = SamplingConfig(max_new_tokens=10, temperature=0)
-    better = 0
+    gains = []
     for seed in range(3):
         model, sources = make(kind, seed=seed, scrambled=True), random_seqs(8, SRC_VOCAB, seed=seed)
         greedy = translate(model, sources, cfg)
         beam = translate(model, sources, cfg, beam_size=4, length_penalty=0.0)
         for s, g, b in zip(sources, greedy, beam, strict=True):
-            lp_greedy, lp_beam = log_prob(model, s, g, cfg), log_prob(model, s, b, cfg)
-            assert lp_beam >= lp_greedy - 1e-4, (s, g, b, lp_greedy, lp_beam)
-            better += lp_beam > lp_greedy + 1e-4
-    assert better > 0  # the search found something greedy missed
+            gains.append(log_prob(model, s, b, cfg) - log_prob(model, s, g, cfg))
+    worse = [g for g in gains if g < -1e-4]
+    assert len(worse) <= len(gains) // 10 and all(g > -0.05 for g in worse), gains
+    assert sum(g > 1e-4 for g in gains) > len(worse) and sum(gains) > 0  # the search finds what greedy misses
 
 
 def test_beam_search_with_a_length_penalty_and_min_new_tokens():
