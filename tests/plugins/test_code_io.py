@@ -160,8 +160,10 @@ def test_jsonl_missing_field_in_first_object_lists_the_fields_present(code, tmp_
     assert records[0].target == "Go" and records[0].sample.language == "Go"
     records, _ = _read(code, path, column="source", target=None, language="go")
     assert records[0].target is None and records[0].sample.language == "Go"
-    with pytest.warns(FutureWarning, match="'label_field' is now called 'target'"):
+    with pytest.warns(FutureWarning) as caught:
         records, _ = _read(code, path, code_field="source", label_field="lang")
+    said = " ".join(str(w.message) for w in caught)
+    assert "'code_field' is now called 'column'" in said and "'label_field' is now called 'target'" in said
     assert records[0].target == "Go"
 
 

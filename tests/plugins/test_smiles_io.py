@@ -137,8 +137,10 @@ def test_csv_several_targets_and_text_labels(tmp_path):
 
 def test_the_old_option_names_still_work_with_a_warning(tmp_path):
     path = write_csv(tmp_path, "mol,y\nCCO,1.5\n")
-    with pytest.warns(FutureWarning, match="reader option 'smiles_column' is now called 'column'"):
+    with pytest.warns(FutureWarning) as caught:
         records, _ = read(path, smiles_column="mol", targets="y")
+    said = " ".join(str(w.message) for w in caught)
+    assert "reader option 'smiles_column' is now called 'column'" in said and "'targets' is now called 'target'" in said
     assert [(r.sample, r.target) for r in records] == [("CCO", "1.5")]
 
 

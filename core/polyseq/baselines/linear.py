@@ -70,6 +70,7 @@ class NgramLinear(FeatureLinear):
     def featurize(self, samples: Sequence[Any], fit: bool) -> Any:
         texts = [sample_text(s, self.name, f"record {i}") for i, s in enumerate(samples)]
         if fit:
+            import numpy as np
             from sklearn.feature_extraction.text import TfidfVectorizer
 
             o = self.options
@@ -77,10 +78,9 @@ class NgramLinear(FeatureLinear):
                 analyzer=o["analyzer"], ngram_range=tuple(o["ngram_range"]), max_features=o["max_features"],
                 lowercase=o["lowercase"], token_pattern=o["token_pattern"] if o["analyzer"] == "word" else None,
                 use_idf=bool(o["tfidf"]), sublinear_tf=bool(o["tfidf"] and o["sublinear_tf"]),
-                norm="l2" if o["tfidf"] else None, dtype=float)
+                norm="l2" if o["tfidf"] else None, dtype=np.float64)
             x = self.vectorizer.fit_transform(texts)
             if not o["tfidf"]:  # raw counts: scale each feature to unit maximum so the solver converges
-                import numpy as np
 
                 peak = np.asarray(x.max(axis=0).todense()).ravel()
                 self.scale = 1.0 / np.where(peak > 0, peak, 1.0)
