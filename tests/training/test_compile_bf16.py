@@ -162,3 +162,18 @@ def test_lm_blocks_reach_the_backbone_without_a_mask(toy_csv, tmp_path):
     cli.model.backbone.register_forward_pre_hook(lambda m, args: masks.append(args[1] if len(args) > 1 else None))
     cli.trainer.fit(cli.model, datamodule=cli.datamodule)
     assert len(masks) == 2 and all(m is None for m in masks)
+
+
+def test_throughput_is_logged_for_epochs_shorter_than_a_window(toy_csv, tmp_path):
+    """A window cut short by the end of an epoch (or a validation) is logged, not dropped: a run whose
+    epochs are shorter than log_every_n_steps still has tokens/s in metrics.csv."""
+    root = tmp_path / "run"
+    cli = build(fit_args(toy_csv, root, "transformer", "lm", "--trainer.max_epochs=3", "--trainer.max_steps=-1"),
+                run=False)
+    cli.trainer.callbacks = [c for c in cli.trainer.callbacks if not isinstance(c, Throughput)] + [Throughput(every=1000)]
+    cli.trainer.fit(cli.model, datamodule=cli.datamodule)
+    [metrics_csv] = root.rglob("metrics.csv")
+    with open(metrics_csv) as f:
+        rows = [r for r in csv.DictReader(f) if r.get("train/tokens_per_s")]
+    assert cli.trainer.num_training_batches < 1000 and len(rows) == 3  # one per epoch
+    assert all(float(r["train/tokens_per_s"]) > 0 for r in rows)

@@ -119,12 +119,16 @@ class Throughput(pl.Callback):
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: Any) -> None:
         self._start = None  # the first batch (compilation, data-loader start) is not timed
 
+    def on_validation_start(self, trainer: pl.Trainer, pl_module: Any) -> None:
+        self._log_window(trainer, pl_module)  # a window cut short by validation is still logged
+
     def on_validation_end(self, trainer: pl.Trainer, pl_module: Any) -> None:
         self._start = None
 
-    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
-        import time
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: Any) -> None:
+        self._log_window(trainer, pl_module)  # epochs shorter than a window log once each
 
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
         if self._start is None:
             self._restart(pl_module)
             return
@@ -132,7 +136,14 @@ class Throughput(pl.Callback):
         self._tokens += ids.numel()
         self._positions += ids.numel() * ids.shape[-1]  # sum of T over tokens: the attention term's mean T
         self._batches += 1
-        if self._batches < (self.every or trainer.log_every_n_steps):
+        if self._batches >= (self.every or trainer.log_every_n_steps):
+            self._log_window(trainer, pl_module)
+            self._restart(pl_module)
+
+    def _log_window(self, trainer: pl.Trainer, pl_module: Any) -> None:
+        import time
+
+        if self._start is None or not self._batches:
             return
         self._sync(pl_module)
         seconds = time.perf_counter() - self._start
@@ -144,4 +155,4 @@ class Throughput(pl.Callback):
         if trainer.is_global_zero:
             for logger in trainer.loggers:
                 logger.log_metrics(metrics, step=trainer.global_step)
-        self._restart(pl_module)
+        self._start = None
