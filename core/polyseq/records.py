@@ -81,3 +81,26 @@ class ReadReport:
 
 class BadRecordWarning(UserWarning):
     """Issued when bad records were skipped (not in strict mode)."""
+
+
+def sample_as_bytes(sample: Any) -> bytes | None:
+    """A sample as it is stored: UTF-8 text, raw bytes, or `bytes(sample)` for a sample that defines
+    it (a MIDI score: its standard MIDI file); None when it has no byte form."""
+    if isinstance(sample, str):
+        return sample.encode("utf-8", "surrogatepass")
+    if isinstance(sample, (bytes, bytearray)) or hasattr(type(sample), "__bytes__"):
+        return bytes(sample)
+    return None
+
+
+def stored_size(samples: Any) -> int:
+    """Bytes of the samples as stored (`sample_as_bytes`); 0 when one has no byte form, so that bits
+    per byte stay unreported rather than wrong."""
+    total = 0
+    for s in samples:
+        stored = sample_as_bytes(s)
+        if stored is None:
+            return 0
+        total += len(stored)
+    return total
+

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from polyseq.errors import ConfigError
+from polyseq.records import sample_as_bytes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -101,13 +102,10 @@ def why_not(cls: type[Baseline], domain: str, task: Any) -> str:
 
 
 def sample_bytes(sample: Any, where: str = "") -> bytes:
-    """A sample as bytes: UTF-8 text, raw bytes, or `bytes(sample)` for a sample that defines it."""
-    if isinstance(sample, str):
-        return sample.encode("utf-8")
-    if isinstance(sample, (bytes, bytearray)):
-        return bytes(sample)
-    if hasattr(type(sample), "__bytes__"):
-        return bytes(sample)
+    """A sample as bytes (`polyseq.records.sample_as_bytes`), or an error naming the record."""
+    stored = sample_as_bytes(sample)
+    if stored is not None:
+        return stored
     raise ConfigError(f"{where}: a {type(sample).__name__} sample has no byte form; a byte-level baseline cannot read it")
 
 

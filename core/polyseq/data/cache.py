@@ -138,7 +138,7 @@ class TokenArrays:
     offsets: np.ndarray
     targets: np.ndarray | None
     where: Sequence[str]  # "file:line" of each record (`Locations` when loaded: read on first use)
-    n_bytes: int  # bytes of the original samples (`module.sample_bytes`; 0 when unknown)
+    n_bytes: int  # bytes of the original samples (`polyseq.records.stored_size`; 0 when unknown)
     ragged: Ragged | None = None
 
     @classmethod

@@ -27,7 +27,7 @@ from polyseq.data.info import DataInfo
 from polyseq.data.splits import check_fractions, random_split
 from polyseq.domain import resolve
 from polyseq.errors import ConfigError, ReaderError
-from polyseq.records import ReadReport, Record
+from polyseq.records import ReadReport, Record, stored_size
 from polyseq.tasks.base import Task
 from polyseq.tokenizers.serialization import tokenizer_from_dict, tokenizer_to_dict
 
@@ -368,7 +368,7 @@ class SequenceDataModule(pl.LightningDataModule):
             start = time.perf_counter()
             seqs = [encode_array(x) for x in samples] if encode_array else tok.encode_batch(samples)
             encode_seconds[split] = round(time.perf_counter() - start, 4)
-            n_bytes = sample_bytes(samples)
+            n_bytes = stored_size(samples)
             arrays = cache.TokenArrays.from_sequences(seqs, targets[split], [r.where for r in recs], n_bytes)
             arrays.save(folder, split, cache.ids_dtype(tok.vocab_size))
             tokens_per_byte[split] = arrays.n_tokens / n_bytes if n_bytes else None
@@ -454,23 +454,6 @@ class SequenceDataModule(pl.LightningDataModule):
 
     def test_dataloader(self) -> DataLoader:
         return self._loader("test", shuffle=False)
-
-
-def sample_bytes(samples: list[Any]) -> int:
-    """Size of the samples as stored: UTF-8 text, raw bytes, or `bytes(sample)` for a sample that
-    defines it (a MIDI score: its standard MIDI file). 0 when a sample has no byte form; bits per
-    byte then stay unreported."""
-    total = 0
-    for s in samples:
-        if isinstance(s, str):
-            total += len(s.encode("utf-8"))
-        elif isinstance(s, (bytes, bytearray)):
-            total += len(s)
-        elif hasattr(type(s), "__bytes__"):
-            total += len(bytes(s))
-        else:
-            return 0
-    return total
 
 
 def _cuda() -> bool:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from polyseq.errors import ConfigError, ReaderError
-from polyseq.records import ReadReport, Record
+from polyseq.records import ReadReport, Record, sample_as_bytes
 from polyseq.tokenizers.base import UNK_ID
 
 log = logging.getLogger("polyseq.data")
@@ -89,7 +89,8 @@ class SplitWriter:
         self.unk_examples: list[tuple[Any, np.ndarray]] = []
 
     def add(self, record: Record) -> None:
-        size = sample_size(record.sample)
+        stored = sample_as_bytes(record.sample)
+        size = None if stored is None else len(stored)
         self.samples.append(record.sample)
         self.where.write(json.dumps(record.where) + "\n")
         self.n_bytes += size or 0
@@ -134,17 +135,6 @@ class SplitWriter:
         (self.folder / f"{self.split}.json").write_text(json.dumps({"n_bytes": self.n_bytes}))
         return {"count": len(lengths), "n_tokens": int(offsets[-1]), "n_bytes": self.n_bytes,
                 "seconds": round(self.seconds, 4), "chunks": self.n_chunks}
-
-
-def sample_size(sample: Any) -> int | None:
-    """Bytes of a sample as `module.sample_bytes` counts them; None when it has no byte form."""
-    if isinstance(sample, str):
-        return len(sample.encode("utf-8"))
-    if isinstance(sample, (bytes, bytearray)):
-        return len(sample)
-    if hasattr(type(sample), "__bytes__"):
-        return len(bytes(sample))
-    return None
 
 
 class Encoder:

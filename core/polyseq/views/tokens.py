@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from polyseq.errors import ConfigError
+from polyseq.records import stored_size
 from polyseq.tokenizers.base import UNK_ID
 
 KINDS = ("token", "special", "unk", "fallback", "gap")  # gap: characters that no token covers
@@ -252,26 +253,11 @@ def parse_compare(spec: str) -> list[tuple[str, str, list[str]]]:
     return out
 
 
-def stored_bytes(samples: Sequence[Any]) -> int:
-    """Size of the samples as stored, counted as `polyseq.data.module.sample_bytes` counts it (UTF-8
-    text, raw bytes, `bytes(sample)` for a sample that defines it; 0 when one has no byte form).
-    Not imported from there: that module imports Lightning, seconds of start-up for a table."""
-    total = 0
-    for s in samples:
-        if isinstance(s, str):
-            total += len(s.encode("utf-8", "surrogatepass"))
-        elif isinstance(s, (bytes, bytearray)) or hasattr(type(s), "__bytes__"):
-            total += len(bytes(s))
-        else:
-            return 0
-    return total
-
-
 def compare_row(label: str, tokenizer: Any, samples: Sequence[Any], seqs: Sequence[Sequence[int]]) -> dict[str, Any]:
     """One line of the table: vocabulary size, mean tokens per sample, bytes per token (the samples'
-    stored size, `sample_bytes`; None for samples without one) and the % of <unk> + byte-fallback tokens."""
+    stored size, `polyseq.records.stored_size`; None for samples without one) and the % of <unk> + byte-fallback tokens."""
     n_tokens = sum(len(s) for s in seqs)
-    n_bytes = stored_bytes(samples)
+    n_bytes = stored_size(samples)
     counts = Counter(i for ids in seqs for i in ids)
     specials = frozenset(tokenizer.special_tokens.values())
     odd = sum(n for i, n in counts.items()
