@@ -17,7 +17,7 @@ may merge or drop notes. A per-note labelling task needs its own note -> tokens 
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -267,16 +267,30 @@ class REMI(_GridTokenizer):
                  (note_steps, 4, np.arange(note_ids.size), note_ids)]
         return _stream(parts)
 
-    def decode(self, ids: Sequence[int]) -> Score:
+    def _walk(self, ids: Sequence[int]) -> Iterator[tuple[str | None, Any, int | None, int]]:
+        """(kind, value, grid step, bar start) after each token, as the stream moves in time (Bar,
+        Position, TimeSig); kind None for a special id. The one time rule of `decode` and `token_times`."""
         kind, value, o = self.vocab.kind, self.vocab.value, self.options
-        n_ids = len(kind)
-        bar, bar_len, t, program = -1, o.bar_steps(4, 4), 0, 0
-        pitch = velocity = None
-        notes, tempos, sigs = [], [], []
+        bar, bar_len, t = -1, o.bar_steps(4, 4), 0
         for i in ids:
-            if not N_SPECIAL <= i < n_ids:
+            if not N_SPECIAL <= i < len(kind):
+                yield None, None, None, bar
                 continue
             k, v = kind[i], value[i]
+            if k == "Position":
+                t = max(bar, 0) + v
+            elif k == "Bar":
+                bar = 0 if bar < 0 else bar + bar_len
+                t = bar
+            elif k == "TimeSig":
+                bar_len = o.bar_steps(*v)
+            yield k, v, t, bar
+
+    def decode(self, ids: Sequence[int]) -> Score:
+        program = 0
+        pitch = velocity = None
+        notes, tempos, sigs = [], [], []
+        for k, v, t, bar in self._walk(ids):
             if k == "Pitch":
                 pitch, velocity = v, None
             elif k == "Velocity":
@@ -287,36 +301,15 @@ class REMI(_GridTokenizer):
                 pitch = None
             elif k == "Program":
                 program = v
-            elif k == "Position":
-                t = max(bar, 0) + v
-            elif k == "Bar":
-                bar = 0 if bar < 0 else bar + bar_len
-                t = bar
             elif k == "Tempo":
                 tempos.append((t, v))
             elif k == "TimeSig":
                 sigs.append((max(bar, 0), v))
-                bar_len = o.bar_steps(*v)
         return self._score(notes, tempos, sigs)
 
     def token_times(self, ids: Sequence[int]) -> list[int | None]:
         """Grid step the stream stands at after each token (None for special ids), as `decode` moves."""
-        kind, value, o = self.vocab.kind, self.vocab.value, self.options
-        bar, bar_len, t, out = -1, o.bar_steps(4, 4), 0, []
-        for i in ids:
-            if not N_SPECIAL <= i < len(kind):
-                out.append(None)
-                continue
-            k, v = kind[i], value[i]
-            if k == "Position":
-                t = max(bar, 0) + v
-            elif k == "Bar":
-                bar = 0 if bar < 0 else bar + bar_len
-                t = bar
-            elif k == "TimeSig":
-                bar_len = o.bar_steps(*v)
-            out.append(t)
-        return out
+        return [t for _, _, t, _ in self._walk(ids)]
 
 
 class REMIBPE(TokenizerMixin):
