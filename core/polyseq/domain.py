@@ -17,7 +17,7 @@ from typing import Any
 
 from polyseq.errors import BadRecordError, ConfigError, PluginError, PolyseqError, ReaderError, unknown_name
 from polyseq.records import BadRecord, ReadReport, Record
-from polyseq.textio import cut_short
+from polyseq.textio import CUT_ERRORS, cut_short
 
 Ref = Any  # a callable or class, or a "module:attr" string naming one
 
@@ -274,7 +274,7 @@ class Domain:
                 yield item
         except PolyseqError:
             raise
-        except EOFError as e:  # a truncated gzip: the records before the cut are kept, the cut is one bad record
+        except CUT_ERRORS as e:  # a truncated or damaged gzip: the records before it are kept, it is one bad record
             cut = BadRecord(cut_short(e, line), {"source": str(path), "line": line + 1})
             if strict:
                 raise BadRecordError(f"{cut.where}: {cut.reason} (strict mode)") from e
