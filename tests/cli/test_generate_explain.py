@@ -156,6 +156,7 @@ def test_a_seq2seq_model_is_refused_in_one_line(tmp_path, capsys):
 @pytest.mark.parametrize(("extra", "message"), [
     ([], "--out is required"),
     (["--explain", "0"], "--explain K and --plot-steps must be >= 1"),
+    (["--plot", "steps.txt"], "--plot steps.txt: matplotlib cannot write .txt"),  # before any model is read
 ])
 def test_generate_explain_option_errors(extra, message, tmp_path, capsys):
     assert main(["generate", "--ckpt", str(tmp_path / "none.ckpt"), *extra]) == 2

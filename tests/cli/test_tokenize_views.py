@@ -244,8 +244,9 @@ def test_compare_counts_unknowns(capsys):
         (["--compare", "char,,bpe"], "an empty tokenizer name"),
         (["--compare", "char,wrod"], "Did you mean 'word'?"),
         (["--show", "--json"], "--json prints plain records"),
+        (["--image", "roll"], "--image roll: matplotlib cannot write a file without a suffix"),
     ],
-    ids=["with-tokenizer", "bad-option", "empty-name", "unknown-name", "json"],
+    ids=["with-tokenizer", "bad-option", "empty-name", "unknown-name", "json", "image-suffix"],
 )
 def test_view_option_errors_are_one_line(argv, message, capsys):
     assert main(["tokenize", "--domain", "text", *argv, "hello"]) == 2

@@ -74,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
+    from polyseq.views import check_image_path
+
+    check_image_path(args.plot, "--plot")
     if args.out.suffix not in (".npy", ".csv"):
         raise ConfigError(f"--out {args.out}: use a .npy or .csv file")
     trainer = make_trainer(args)

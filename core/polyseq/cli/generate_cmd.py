@@ -67,6 +67,9 @@ def run(args: argparse.Namespace) -> int:
                           "next-token choices)")
     if explaining and (args.explain is not None and args.explain < 1 or args.plot_steps < 1):
         raise ConfigError(f"--explain K and --plot-steps must be >= 1, got {args.explain} and {args.plot_steps}")
+    from polyseq.views import check_image_path
+
+    check_image_path(args.plot, "--plot")
     cfg = SamplingConfig(args.max_new_tokens, args.temperature, args.top_k, args.top_p, args.repetition_penalty,
                          args.seed, args.min_new_tokens)
     trainer = make_trainer(args)

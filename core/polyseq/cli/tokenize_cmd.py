@@ -177,6 +177,9 @@ def colour_wanted(args: argparse.Namespace) -> bool:
 
 
 def check_view_options(args: argparse.Namespace) -> None:
+    from polyseq.views import check_image_path
+
+    check_image_path(args.image, "--image")
     if args.json and (args.show or args.compare is not None):
         raise ConfigError("--json prints plain records: drop --show/--compare, or --json")
     if args.compare is not None and (args.tokenizer or args.tokenizer_file or args.option or args.save_tokenizer
