@@ -85,6 +85,30 @@ def flops_per_token(model: Any, seq_len: int) -> float:
     return 6.0 * rest + sum(m.flops_per_token(seq_len) for m in own)
 
 
+class LearningRate(pl.Callback):
+    """Log `train/lr` (the learning rate the step about to run uses; `train/lr_group<i>` for each
+    parameter group after the first whose rate differs) every `every` training batches (default: the
+    Trainer's log_every_n_steps), through the Trainer's loggers.
+
+    Lightning's LearningRateMonitor does the same but refuses to run without a logger
+    (`--trainer.logger false`); this one does nothing then.
+    """
+
+    def __init__(self, every: int | None = None):
+        self.every = every
+
+    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: Any, batch: Any, batch_idx: int) -> None:
+        every = self.every or trainer.log_every_n_steps
+        if not trainer.loggers or not trainer.is_global_zero or not trainer.optimizers or trainer.global_step % every:
+            return
+        groups = trainer.optimizers[0].param_groups
+        metrics = {"train/lr": float(groups[0]["lr"])}
+        metrics.update({f"train/lr_group{i}": float(g["lr"]) for i, g in enumerate(groups[1:], 1)
+                        if g["lr"] != groups[0]["lr"]})
+        for logger in trainer.loggers:
+            logger.log_metrics(metrics, step=trainer.global_step)
+
+
 class Throughput(pl.Callback):
     """Log `train/tokens_per_s` (all processes together) and `train/mfu` (per device: achieved FLOP/s
     over the device's peak, when known) every `every` training batches (default: the Trainer's

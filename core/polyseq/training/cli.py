@@ -22,7 +22,7 @@ from pytorch_lightning.cli import LightningCLI
 from pytorch_lightning.loggers import CSVLogger
 
 from polyseq.data.module import SequenceDataModule
-from polyseq.training.callbacks import SampleMetrics, Throughput
+from polyseq.training.callbacks import LearningRate, SampleMetrics, Throughput
 from polyseq.training.module import SequenceModel
 
 LIGHTNING_COMMANDS = ("fit", "validate", "test")
@@ -142,7 +142,7 @@ def build(argv: Sequence[str], run: bool = True, **trainer_defaults: Any) -> Pol
         trainer_defaults={
             "accelerator": "cpu",
             "default_root_dir": "runs",
-            "callbacks": [default_checkpoint(), SampleMetrics(), Throughput()],
+            "callbacks": [default_checkpoint(), SampleMetrics(), Throughput(), LearningRate()],
             "logger": {"class_path": "pytorch_lightning.loggers.CSVLogger", "init_args": {"save_dir": ROOT_DIR}},
             "gradient_clip_val": 1.0,
             **trainer_defaults,
