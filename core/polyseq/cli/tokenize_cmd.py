@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import json
 import logging
 import os
 import sys
+import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from polyseq.cli import add_option_arguments, options_from
 from polyseq.errors import ConfigError
 from polyseq.records import ReadReport, Record
+from polyseq.tokenizers.base import UNK_ID
 
 log = logging.getLogger("polyseq.tokenize")
 
@@ -54,34 +59,77 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
-def load_records(args: argparse.Namespace, domain: Any) -> tuple[list[Record], ReadReport]:
-    report = ReadReport()
-    if sum(x is not None for x in (args.text, args.file, args.dataset)) != 1:
-        raise ConfigError("give either TEXT, --file PATH or --dataset NAME (exactly one)")
-    if args.limit is not None and args.limit < 1:
-        raise ConfigError(f"--limit must be >= 1 (the number of records to show), got {args.limit}")
-    if args.text is not None:
-        if args.reader_option:
-            raise ConfigError("-r/--data.reader_options apply to --file or --dataset, not to a TEXT argument")
-        return [Record(domain.parse_text(args.text), meta={"source": "<argument>", "index": 0})], report
-    files, options = [args.file], {}
-    if args.dataset is not None:
-        from polyseq.catalog import get_dataset, split_files
+class Records:
+    """The records of TEXT, --file or --dataset (at most --limit), read afresh on each iteration, so
+    that `tokenize` holds one record at a time, not the input: a learned tokenizer trains on a
+    first pass and the records are printed on the next. `report` is the latest pass's.
 
-        entry = get_dataset(args.dataset)
-        files = split_files(entry)["train"]
-        options = dict(entry.task(None).reader_options)
-    options.update(options_from(args, "reader"))
-    records = []
-    for path in files:
-        for record in domain.read(path, strict=args.strict, report=report, max_bytes=args.max_record_bytes, **options):
-            records.append(record)
-            if args.limit is not None and len(records) >= args.limit:
-                return records, report
-    return records, report
+    After `spool()`, a file read to its end has its text records spooled to a temporary folder and
+    replayed by later passes (`polyseq.data.stream.StreamSource`, as the token cache build does), so
+    a reader that validates each record (RDKit, the LaTeX check) runs once per record."""
+
+    def __init__(self, args: argparse.Namespace, domain: Any):
+        if sum(x is not None for x in (args.text, args.file, args.dataset)) != 1:
+            raise ConfigError("give either TEXT, --file PATH or --dataset NAME (exactly one)")
+        if args.limit is not None and args.limit < 1:
+            raise ConfigError(f"--limit must be >= 1 (the number of records to show), got {args.limit}")
+        self.report, self.limit, self.text, self._tmp = ReadReport(), args.limit, None, None
+        if args.text is not None:
+            if args.reader_option:
+                raise ConfigError("-r/--data.reader_options apply to --file or --dataset, not to a TEXT argument")
+            self.text = Record(domain.parse_text(args.text), meta={"source": "<argument>", "index": 0})
+            return
+        self.files, options = [args.file], {}
+        if args.dataset is not None:
+            from polyseq.catalog import get_dataset, split_files
+
+            entry = get_dataset(args.dataset)
+            self.files = split_files(entry)["train"]
+            options = dict(entry.task(None).reader_options)
+        options.update(options_from(args, "reader"))
+
+        def read(path: Path, report: ReadReport) -> Iterator[Record]:
+            return domain.read(path, strict=args.strict, report=report, max_bytes=args.max_record_bytes, **options)
+
+        from polyseq.data.stream import StreamSource
+
+        self.source = StreamSource(read, {"train": self.files}, ("train",))
+
+    def __iter__(self) -> Iterator[Record]:
+        self.report = report = ReadReport()
+        if self.text is not None:
+            yield self.text
+            return
+        with contextlib.closing(self.source.records(self.files, report)) as records:  # an early stop unlinks its spool
+            yield from itertools.islice(records, self.limit)
+
+    def samples(self) -> Iterable[Any]:
+        """The samples, re-iterable (a tokenizer may read them more than once)."""
+        records = self
+
+        class Samples:
+            def __iter__(self) -> Iterator[Any]:
+                return (r.sample for r in records)
+
+        return Samples()
+
+    def empty(self) -> bool:
+        """Whether no record comes (reads the first only, unless every record is bad)."""
+        return not any(True for _ in self)
+
+    def spool(self) -> None:
+        """Keep the text records of each file read to its end for the later passes (see the class)."""
+        if self.text is None and self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="polyseq-tokenize-")
+            self.source.spool = Path(self._tmp.name) / "spool"
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
 
 
-def make_tokenizer(args: argparse.Namespace, domain: Any, samples: list[Any]) -> Any:
+def make_tokenizer(args: argparse.Namespace, domain: Any, records: Records) -> Any:
     import json
 
     from polyseq.tokenizers.serialization import check_domain, load_tokenizer
@@ -93,16 +141,34 @@ def make_tokenizer(args: argparse.Namespace, domain: Any, samples: list[Any]) ->
         with open(args.tokenizer_file, encoding="utf-8") as f:
             check_domain(json.load(f), domain.name, f"--tokenizer-file {args.tokenizer_file}")
         return tokenizer
-    return build_tokenizer(domain, args.tokenizer, options_from(args, "tokenizer"), samples)
+    return build_tokenizer(domain, args.tokenizer, options_from(args, "tokenizer"), records)
 
 
-def build_tokenizer(domain: Any, name: str | None, options: dict[str, Any], samples: list[Any]) -> Any:
-    """The domain's tokenizer `name` with `options`, trained on `samples` when it is learned."""
+def build_tokenizer(domain: Any, name: str | None, options: dict[str, Any], records: Records) -> Any:
+    """The domain's tokenizer `name` with `options`, trained on a pass over `records` when it is learned."""
     tokenizer = domain.make_tokenizer(name, **options)
     if getattr(tokenizer, "trainable", False) and not getattr(tokenizer, "is_trained", True):
-        log.warning("tokenizer %r is learned: training it on the %d input sample(s)", tokenizer.type_name, len(samples))
-        tokenizer.train(samples)
+        log.warning("tokenizer %r is learned: training it on the input's samples (one more pass over them)",
+                    tokenizer.type_name)
+        records.spool()
+        tokenizer.train(records.samples())
     return tokenizer
+
+
+class Unknowns:
+    """Running count of <unk> ids, and the first samples that have one (up to about 1 MB of them)
+    for the warning's examples (`polyseq.data.unknown.warn_unknown`)."""
+
+    def __init__(self) -> None:
+        self.n_unk, self.n, self.kept, self.samples, self.seqs = 0, 0, 0, [], []
+
+    def add(self, sample: Any, ids: list[int]) -> None:
+        n_unk = ids.count(UNK_ID) if isinstance(ids, list) else sum(1 for i in ids if i == UNK_ID)
+        self.n_unk, self.n = self.n_unk + n_unk, self.n + len(ids)
+        if n_unk and self.kept < 1_000_000:
+            self.samples.append(sample)
+            self.seqs.append(ids)
+            self.kept += len(ids)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -119,31 +185,39 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--domain is required (or --dataset, which implies it); `polyseq plugins` lists domains")
     check_view_options(args)
     domain = get_domain(args.domain)
-    records, report = load_records(args, domain)
-    if report.n_bad:
-        print(f"polyseq tokenize: {report.summary()}", file=sys.stderr)
-    if not records:
-        print(f"polyseq tokenize: no records to tokenize in {args.file}", file=sys.stderr)
-        return 1
-    if args.compare is not None:
-        return run_compare(args, domain, records)
-    tokenizer = make_tokenizer(args, domain, [r.sample for r in records])
+    records = Records(args, domain)
+    try:
+        if records.empty():
+            if records.report.n_bad:
+                print(f"polyseq tokenize: {records.report.summary()}", file=sys.stderr)
+            print(f"polyseq tokenize: no records to tokenize in {args.file}", file=sys.stderr)
+            return 1
+        if args.compare is not None:
+            return run_compare(args, domain, records)
+        return tokenize(args, domain, records)
+    finally:
+        records.close()
+
+
+def tokenize(args: argparse.Namespace, domain: Any, records: Records) -> int:
+    """Each record printed as it is read; only --html/--image keep the records (and their ids)."""
+    tokenizer = make_tokenizer(args, domain, records)
     if args.save_tokenizer:
         from polyseq.tokenizers.serialization import save_tokenizer
 
         save_tokenizer(tokenizer, args.save_tokenizer, domain.name)  # the file records its domain
-    mismatches, decoded, all_ids = 0, [], []
+    n, mismatches, unknowns, kept = 0, 0, Unknowns(), []
     for record in records:
+        n += 1
         ids = tokenizer.encode(record.sample)
-        all_ids.append(ids)
+        unknowns.add(record.sample, ids)
+        if args.html or args.image:
+            kept.append((record, ids))
         tokens = tokenizer.tokens(record.sample)  # typed display tokens where a tokenizer has them
         entry: dict[str, Any] = {"source": record.where, "n_tokens": len(ids), "tokens": tokens, "ids": ids}
-        if args.check or args.decode_to:
-            back = tokenizer.decode(ids)
-            decoded.append(back)
-            if args.check:
-                entry["round_trip"] = back == tokenizer.normalize(record.sample)
-                mismatches += not entry["round_trip"]
+        if args.check:
+            entry["round_trip"] = tokenizer.decode(ids) == tokenizer.normalize(record.sample)
+            mismatches += not entry["round_trip"]
         if args.json:
             print(json.dumps(entry, ensure_ascii=False, default=str))
         else:
@@ -154,16 +228,20 @@ def run(args: argparse.Namespace) -> int:
                 continue
             print("  tokens: " + " ".join(tokens))
             print("  ids:    " + " ".join(map(str, ids)))
-    if args.html or args.image:
-        write_views(args, tokenizer, records, all_ids)
+    if records.report.n_bad:
+        print(f"polyseq tokenize: {records.report.summary()}", file=sys.stderr)
+    if kept:
+        write_views(args, tokenizer, [r for r, _ in kept], [ids for _, ids in kept])
     from polyseq.data.unknown import warn_unknown
 
-    warn_unknown(tokenizer, [r.sample for r in records], all_ids, f"{args.file or args.dataset or 'TEXT'}")
-    if args.decode_to:
+    warn_unknown(tokenizer, unknowns.samples, unknowns.seqs, f"{args.file or args.dataset or 'TEXT'}",
+                 totals=(unknowns.n_unk, unknowns.n))
+    if args.decode_to:  # one more pass: the writer takes the decoded samples as they come
+        decoded = (tokenizer.decode(tokenizer.encode(r.sample)) for r in records)
         written = domain.part("writer")(decoded, args.decode_to)
         print(f"decoded samples written to {', '.join(map(str, written))}", file=sys.stderr)
     if args.check:
-        print(f"round trip: {len(records) - mismatches}/{len(records)} records exact", file=sys.stderr)
+        print(f"round trip: {n - mismatches}/{n} records exact", file=sys.stderr)
         return 1 if mismatches else 0
     return 0
 
@@ -223,30 +301,55 @@ def write_views(args: argparse.Namespace, tokenizer: Any, records: list[Record],
         print(f"piano roll(s) written to {args.image}" + (" and siblings" if len(records) > 1 else ""), file=sys.stderr)
 
 
-def run_compare(args: argparse.Namespace, domain: Any, records: list[Record]) -> int:
-    """Each tokenizer of --compare on the same records: the first record cut by each, then the table."""
+def run_compare(args: argparse.Namespace, domain: Any, records: Records) -> int:
+    """Each tokenizer of --compare on the same records: the first record cut by each, then the table.
+    The table's figures are running sums over one pass (after a pass per learned tokenizer to train it)."""
     from polyseq.cli import parse_options
     from polyseq.views.tokens import (
-        compare_row, legend_line, parse_compare, render_html, render_html_section, render_html_table, render_table,
+        CompareStats, legend_line, parse_compare, render_html, render_html_section, render_html_table, render_table,
         render_terminal, token_view,
     )
 
-    samples = [r.sample for r in records]
-    colour, rows, sections = colour_wanted(args), [], []
-    first = records[0].where + (f" (first of {len(records)} records)" if len(records) > 1 else "")
-    print(f"{first}, cut by each tokenizer:")
-    for label, name, options in parse_compare(args.compare):
-        tokenizer = build_tokenizer(domain, name, parse_options(options), samples)
-        rows.append(compare_row(label, tokenizer, samples, tokenizer.encode_batch(samples)))
-        view = token_view(tokenizer, samples[0])
+    built = [(label, build_tokenizer(domain, name, parse_options(options), records))
+             for label, name, options in parse_compare(args.compare)]
+    stats = [CompareStats(label, tokenizer) for label, tokenizer in built]
+    first, n = None, 0
+    for chunk in _chunks(records):
+        first, n = first or chunk[0], n + len(chunk)
+        samples = [r.sample for r in chunk]
+        for s in stats:
+            s.add_batch(samples, s.tokenizer.encode_batch(samples))
+    colour, sections = colour_wanted(args), []
+    heading = first.where + (f" (first of {n} records)" if n > 1 else "")
+    print(f"{heading}, cut by each tokenizer:")
+    for label, tokenizer in built:
+        view = token_view(tokenizer, first.sample)
         print(f"[{label}]  " + render_terminal(view, colour).replace("\n", "\n  "))
         print("  " + legend_line(view, colour))
-        sections.append(render_html_section(f"{label}: {first}", view))
-    table = render_table(rows, len(samples))
+        sections.append(render_html_section(f"{label}: {heading}", view))
+    rows = [s.row() for s in stats]
+    table = render_table(rows, n)
     print()
     print(table)
     if args.html:
-        sections.append(render_html_table(rows, len(samples)))
+        sections.append(render_html_table(rows, n))
         args.html.write_text(render_html(f"polyseq tokenize --compare: {args.domain}", sections), encoding="utf-8")
         print(f"token view written to {args.html}", file=sys.stderr)
     return 0
+
+
+def _chunks(records: Iterable[Record], max_bytes: int = 1_000_000) -> Iterator[list[Record]]:
+    """Records in lists of about `max_bytes` (samples without a byte form count 1), for batch encoding."""
+    from polyseq.records import sample_as_bytes
+
+    chunk: list[Record] = []
+    size = 0
+    for record in records:
+        chunk.append(record)
+        stored = sample_as_bytes(record.sample)
+        size += 1 if stored is None else len(stored)
+        if size >= max_bytes:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from polyseq.errors import ConfigError
-from polyseq.records import stored_size
+from polyseq.records import sample_as_bytes
 from polyseq.tokenizers.base import UNK_ID
 
 KINDS = ("token", "special", "unk", "fallback", "gap")  # gap: characters that no token covers
@@ -253,20 +253,47 @@ def parse_compare(spec: str) -> list[tuple[str, str, list[str]]]:
     return out
 
 
+class CompareStats:
+    """One line of the table as running sums: samples and their ids are added as they come
+    (`add_batch`), so the input need not be held; `row()` gives the figures."""
+
+    def __init__(self, label: str, tokenizer: Any):
+        self.label, self.tokenizer = label, tokenizer
+        self.n_samples = self.n_tokens = self.n_bytes = 0
+        self.bytes_known = True  # false once a sample has no byte form: bits per byte stay unreported
+        self.counts: Counter[int] = Counter()
+
+    def add_batch(self, samples: Sequence[Any], seqs: Sequence[Sequence[int]]) -> None:
+        for ids in seqs:
+            self.n_samples += 1
+            self.n_tokens += len(ids)
+            self.counts.update(ids)
+        if self.bytes_known:
+            stored = [sample_as_bytes(s) for s in samples]
+            self.bytes_known = all(b is not None for b in stored)
+            self.n_bytes += sum(len(b) for b in stored if b is not None)
+
+    def row(self) -> dict[str, Any]:
+        """Vocabulary size, mean tokens per sample, bytes per token (the samples' stored size,
+        `polyseq.records.sample_as_bytes`; None for samples without one) and the % of <unk> +
+        byte-fallback tokens."""
+        tok, n_tokens = self.tokenizer, self.n_tokens
+        n_bytes = self.n_bytes if self.bytes_known else 0
+        specials = frozenset(tok.special_tokens.values())
+        odd = sum(n for i, n in self.counts.items()
+                  if token_kind(tok, i, tok.id_to_token(i), specials) in ("unk", "fallback"))
+        return {"tokenizer": self.label, "vocab_size": int(tok.vocab_size),
+                "tokens_per_sample": n_tokens / self.n_samples if self.n_samples else 0.0,
+                "bytes_per_token": n_bytes / n_tokens if n_bytes and n_tokens else None,
+                "unk_fallback_pct": 100 * odd / n_tokens if n_tokens else 0.0,
+                "trained": bool(getattr(tok, "trainable", False))}
+
+
 def compare_row(label: str, tokenizer: Any, samples: Sequence[Any], seqs: Sequence[Sequence[int]]) -> dict[str, Any]:
-    """One line of the table: vocabulary size, mean tokens per sample, bytes per token (the samples'
-    stored size, `polyseq.records.stored_size`; None for samples without one) and the % of <unk> + byte-fallback tokens."""
-    n_tokens = sum(len(s) for s in seqs)
-    n_bytes = stored_size(samples)
-    counts = Counter(i for ids in seqs for i in ids)
-    specials = frozenset(tokenizer.special_tokens.values())
-    odd = sum(n for i, n in counts.items()
-              if token_kind(tokenizer, i, tokenizer.id_to_token(i), specials) in ("unk", "fallback"))
-    return {"tokenizer": label, "vocab_size": int(tokenizer.vocab_size),
-            "tokens_per_sample": n_tokens / len(seqs) if seqs else 0.0,
-            "bytes_per_token": n_bytes / n_tokens if n_bytes and n_tokens else None,
-            "unk_fallback_pct": 100 * odd / n_tokens if n_tokens else 0.0,
-            "trained": bool(getattr(tokenizer, "trainable", False))}
+    """One line of the table for samples at hand (`CompareStats` over them)."""
+    stats = CompareStats(label, tokenizer)
+    stats.add_batch(samples, seqs)
+    return stats.row()
 
 
 _HEADER = ["tokenizer", "vocab size", "tokens/sample", "bytes/token", "% unk/fallback"]
