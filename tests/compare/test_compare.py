@@ -186,6 +186,35 @@ def test_a_row_is_what_the_runs_log_and_checkpoint_say(finished):
     assert torch.load(folder / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == int(row["steps"])
 
 
+def test_without_a_test_split_rows_have_no_test_columns(finished):
+    _, out, _ = finished
+    assert not [k for r in read_csv(out / "results.csv") for k, v in r.items() if k.startswith("test_") and v]
+    assert "test acc" not in (out / "report.md").read_text()
+
+
+def test_a_test_split_is_scored_with_the_checkpoint_chosen_on_validation(tmp_path):
+    config = {**TINY, "budget": {"steps": 6, "eval_every": 2}, "backbones": {"transformer": {}},
+              "datasets": [{**TINY["datasets"][0], "data": {"split_fractions": [0.6, 0.2, 0.2]}}]}
+    out = tmp_path / "out"
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["compare", str(write_config(tmp_path, config)), "--output", str(out)]) == 0
+    (row,) = read_csv(out / "results.csv")
+    folder = out / "runs" / row["run_id"]
+    # the best checkpoint on val/loss, tested again independently, gives the row's test figures
+    logged = [r for r in read_csv(folder / "metrics.csv") if r.get("val/loss")]
+    best_step = min(logged, key=lambda r: float(r["val/loss"]))["step"]
+    (best,) = [p for p in (folder / "checkpoints").glob("best-*.ckpt")]
+    assert best.stem.endswith(f"-{int(best_step) + 1}")  # Lightning names a checkpoint after the steps done
+    fit = yaml.safe_load((folder / "fit.yaml").read_text())
+    trainer = pl.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False)
+    again = trainer.test(load_model(str(best)), datamodule=SequenceDataModule(**fit["data"]), verbose=False)[0]
+    for key in ("loss", "acc", "auroc"):
+        assert float(row[f"test_{key}"]) == pytest.approx(again[f"test/{key}"], abs=1e-5), key
+    report = (out / "report.md").read_text()
+    header = next(line for line in report.splitlines() if line.startswith("| backbone | tokenizer |"))
+    assert header.split(" | ")[2:4] == ["val acc ↑", "test acc"]
+
+
 def test_a_run_repeats_as_an_ordinary_fit(finished, tmp_path):
     """Each run's fit.yaml is a plain `polyseq fit` config."""
     _, out, _ = finished

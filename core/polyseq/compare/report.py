@@ -121,7 +121,11 @@ def _num(x: float | None, digits: int) -> str:
 
 def label(key: str, higher_is_better: bool | None = None) -> str:
     """A column header for a result key: "val acc ↑", "gen validity"..."""
-    text = LABELS.get(key) or key.removeprefix("val_").replace("_", " ")
+    if key.startswith("test_"):  # "test RMSE", "test bits/byte": the val label's name on the test split
+        name = LABELS.get("val_" + key.removeprefix("test_")) or key.removeprefix("test_").replace("_", " ")
+        text = "test " + name.removeprefix("val ")
+    else:
+        text = LABELS.get(key) or key.removeprefix("val_").replace("_", " ")
     return text if higher_is_better is None else f"{text} {'↑' if higher_is_better else '↓'}"
 
 
@@ -174,7 +178,8 @@ def _intro(meta: dict[str, Any], results: list[Row] | None) -> list[str]:
 
 def _columns(task: str, rows: list[Row]) -> tuple[str, bool, list[str]]:
     key, higher = primary_metric(task, rows)
-    extra = [] if key == "val_loss" else ["val_loss"]
+    test = "test_" + key.removeprefix("val_")  # the primary metric on the test split, where the data has one
+    extra = ([test] if values_of(rows, test) else []) + ([] if key == "val_loss" else ["val_loss"])
     t = _task(task)
     extra += [f"val_{k}" for k in (t.report_metrics if t is not None else ()) if f"val_{k}" != key]
     if t is not None and t.generates:

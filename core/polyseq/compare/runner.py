@@ -7,7 +7,9 @@ Layout of the output folder:
                                    warnings, log records, and the traceback of a failed run
     runs/<run_id>/metrics.csv      Lightning's CSV log: the learning curve and the final validation
     runs/<run_id>/checkpoints/     last.ckpt (the final weights) and the best on val/loss
-    runs/<run_id>/result.json      written last, atomically: the run is finished
+    runs/<run_id>/result.json      written last, atomically: the run is finished; its row has the
+                                   final validation (`val_*`) and, where the data has a test split,
+                                   the test split scored with the best checkpoint (`test_*`)
     results.csv                    one row per run, rewritten atomically after every run
 
 A run folder without result.json (killed midway), or whose result was made from a different
@@ -187,6 +189,11 @@ def _train(cfg: CompareConfig, spec: RunSpec, folder: Path) -> dict[str, Any]:
         "tokens_per_s": round(meter.tokens / meter.train_s, 1) if meter.train_s else None,
     }
     row.update({"val_" + k.split("/", 1)[1]: float(v) for k, v in sorted(final.items()) if k.startswith("val/")})
+    if "test" in data.datasets:  # a test split: scored once, with the checkpoint chosen on validation
+        best = getattr(trainer.checkpoint_callback, "best_model_path", "")
+        tested = trainer.test(model, datamodule=data, ckpt_path="best" if best else None, verbose=False,
+                              weights_only=True)[0]
+        row.update({"test_" + k.split("/", 1)[1]: float(v) for k, v in sorted(tested.items()) if k.startswith("test/")})
     curve = learning_curve(folder / "metrics.csv", meter.tokens / max(1, trainer.global_step))
     result = {"digest": spec.digest, "row": row, "curve": curve, "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
     write_json(folder / "result.json", result)
