@@ -88,6 +88,7 @@ def run_comparison(name: str, tmp_path: Path) -> list[dict]:
     return rows
 
 
+@pytest.mark.slow  # `make demo` runs the same grid at full length
 def test_quick_comparison_runs_every_cell_offline(tmp_path, monkeypatch):
     monkeypatch.setenv("POLYSEQ_CACHE", str(tmp_path / "cache"))
     rows = run_comparison("compare_quick.yaml", tmp_path)
