@@ -151,3 +151,13 @@ def test_compare_sums_as_records_stream(domain, events, tape, tmp_path):
     assert [row[2] for row in rows] == [f"{mean:.1f}", f"{mean:.1f}"] and [row[3] for row in rows] == ["1.00", "1.00"]
     assert "means over 40 sample(s)" in out
     assert events.count(("read", 40)) == 1  # char trained on a spooled pass; the sums replay it
+
+
+def test_a_glob_pattern_reads_each_file_in_order(domain, tape, tmp_path, capsys):
+    for name, text in [("b.lines", "cd\n"), ("a.lines", "ab\nxy\n"), ("c.txt", "zz\n")]:
+        (tmp_path / name).write_text(text)
+    assert tokenize(tape, "--domain", domain, "--file", str(tmp_path / "*.lines")) == 0
+    heads = [line.split("  (")[0] for line in tape.getvalue().splitlines() if not line.startswith("  ")]
+    assert heads == [f"{tmp_path / 'a.lines'}:1", f"{tmp_path / 'a.lines'}:2", f"{tmp_path / 'b.lines'}:1"]
+    assert tokenize(tape, "--domain", domain, "--file", str(tmp_path / "*.none")) == 2
+    assert f"--file {tmp_path / '*.none'}: the pattern matches no file" in capsys.readouterr().err

@@ -34,7 +34,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--tokenizer", help="tokenizer name (default: the domain's default)")
     p.add_argument("--tokenizer-file", type=Path, help="a tokenizer JSON saved earlier (overrides --tokenizer)")
     add_option_arguments(p, "tokenizer", "; -o overlap=false is a bool")
-    p.add_argument("--file", type=Path, help="read samples from this file with the domain's reader")
+    p.add_argument("--file", type=Path,
+                   help="read samples from this file with the domain's reader (a glob pattern reads each match)")
     add_option_arguments(p, "reader", "; with --dataset, added to the dataset's own reader options")
     p.add_argument("--dataset", help="read the train files of this catalog dataset instead (see `polyseq datasets`)")
     p.add_argument("--limit", type=int, default=None, help="stop after this many records (>= 1)")
@@ -79,7 +80,7 @@ class Records:
                 raise ConfigError("-r/--data.reader_options apply to --file or --dataset, not to a TEXT argument")
             self.text = Record(domain.parse_text(args.text), meta={"source": "<argument>", "index": 0})
             return
-        self.files, options = [args.file], {}
+        self.files, options = files_of(args.file), {}
         if args.dataset is not None:
             from polyseq.catalog import get_dataset, split_files
 
@@ -127,6 +128,18 @@ class Records:
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
+
+
+def files_of(path: Path | None) -> list[Path]:
+    """--file: one path, or a glob pattern (`songs/*.mid`) read file by file in sorted order."""
+    import glob
+
+    if path is None or not glob.has_magic(str(path)):
+        return [] if path is None else [path]
+    files = sorted(Path(p) for p in glob.glob(os.path.expanduser(str(path))))
+    if not files:
+        raise ConfigError(f"--file {path}: the pattern matches no file")
+    return files
 
 
 def make_tokenizer(args: argparse.Namespace, domain: Any, records: Records) -> Any:
