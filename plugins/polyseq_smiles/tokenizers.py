@@ -140,7 +140,7 @@ class _SmilesLookup(LookupTokenizer):
 
     def train(self, samples: Iterable[str], vocab_size: int | None = None) -> None:
         _check_options(vocab_size, self.min_freq, len(self.alphabet or ()), self.canonical)
-        super().train([self.normalize(s) for s in samples], vocab_size)
+        super().train((self.normalize(s) for s in samples), vocab_size)  # one pass: not a list of the corpus
 
     def normalize(self, sample: str) -> str:
         return _normalize(_require_str(sample, self.type_name), self.canonical)
