@@ -5,6 +5,13 @@
 Each run is an ordinary `polyseq fit --config examples/configs/X.yaml` (plus the overrides listed),
 for both backbones; the figure is the best logged validation metric, read from the run's
 metrics.csv. Not a test: it takes minutes.
+
+    ... python -m benchmarks.quality --test --seeds 0,1,2 [--only NAME]
+
+`--test` holds out a test split (`--data.split_fractions=[0.8,0.1,0.1]` unless the run sets its own
+fractions) and adds `--test_after_fit=true`: the test split is scored once, with the checkpoint
+chosen on validation, and the table gives it beside the best validation value, as mean ± std over
+`--seeds` (each seed draws the split and the initialisation).
 """
 
 from __future__ import annotations
@@ -44,6 +51,21 @@ def best_metric(run_dir: Path, metric: str, lower: bool) -> float:
     if not values:
         return math.nan
     return min(values) if lower else max(values)
+
+
+def test_metric(run_dir: Path, metric: str) -> float:
+    """The test split's figure (`test/<name>`, logged once by `--test_after_fit`), NaN without one."""
+    name = "test/" + metric.split("/", 1)[1]
+    values = [float(r[name]) for path in run_dir.rglob("metrics.csv") for r in csv.DictReader(open(path)) if r.get(name)]
+    return values[-1] if values else math.nan
+
+
+def mean_std(values: list[float]) -> str:
+    import statistics
+
+    if len(values) < 2:
+        return f"{values[0]:.3f}" if values else "-"
+    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
 
 
 def train_files(config: str) -> list[Path]:
@@ -98,7 +120,6 @@ FINETUNE = {
 
 def finetune_rows(only: str | None, seeds=(0, 1, 2)) -> list[str]:
     import os
-    import statistics
 
     lines, home = [], os.getcwd()
     for name, (pre, fine, metric, lower) in FINETUNE.items():
@@ -122,7 +143,7 @@ def finetune_rows(only: str | None, seeds=(0, 1, 2)) -> list[str]:
             finally:
                 os.chdir(home)
         for label, values in results.items():
-            lines.append(f"| {name} | {label} | {metric} | {statistics.mean(values):.3f} ± {statistics.stdev(values):.3f} | "
+            lines.append(f"| {name} | {label} | {metric} | {mean_std(values)} | "
                          f"{', '.join(f'{v:.3f}' for v in values)} | `{fine}.yaml`{' --model.init_from=null' if label == 'from scratch' else ''} |")
     return lines
 
@@ -132,6 +153,8 @@ def main() -> None:
     p.add_argument("--only", help="run only the entries whose name contains this")
     p.add_argument("--generation", action="store_true", help="run the generation-quality runs instead")
     p.add_argument("--finetune", action="store_true", help="run pretrain -> fine-tune against from scratch, 3 seeds")
+    p.add_argument("--test", action="store_true", help="hold out a test split and score the best-validation checkpoint on it")
+    p.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
     args = p.parse_args()
     if args.finetune:
         lines = finetune_rows(args.only)
@@ -144,24 +167,35 @@ def main() -> None:
         print("|---|---|---|---|---|---|")
         print("\n".join(lines))
         return
+    seeds = [int(x) for x in args.seeds.split(",")]
     rows = []
     for name, (config, overrides, metric, lower) in RUNS.items():
         if args.only and args.only not in name:
             continue
+        if args.test:
+            held_out = [] if any("split_fractions" in o for o in overrides) else ["--data.split_fractions=[0.8,0.1,0.1]"]
+            overrides = [*overrides, *held_out, "--test_after_fit=true"]
         for backbone, flags in BACKBONES.items():
-            with tempfile.TemporaryDirectory() as tmp:
-                start = time.perf_counter()
-                rc = polyseq(["fit", "--config", str(ROOT / "examples" / "configs" / f"{config}.yaml"), *overrides, *flags,
-                              "--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp}",
-                              f"--trainer.logger.init_args.save_dir={tmp}"])
-                value = best_metric(Path(tmp), metric, lower) if rc == 0 else math.nan
-                rows.append((name, backbone, metric, value, time.perf_counter() - start, config, " ".join(overrides + flags)))
-                print(f"{name} [{backbone}]: {metric} = {value:.4f} ({rows[-1][4]:.0f} s)", flush=True)
-    print("\n| task | backbone | metric | best value | wall time | command |\n|---|---|---|---|---|---|")
-    for name, backbone, metric, value, secs, config, extra in rows:
+            best, tested, secs = [], [], []
+            for seed in seeds:
+                with tempfile.TemporaryDirectory() as tmp:
+                    start = time.perf_counter()
+                    rc = polyseq(["fit", "--config", str(ROOT / "examples" / "configs" / f"{config}.yaml"), *overrides, *flags,
+                                  f"--seed_everything={seed}", "--trainer.enable_progress_bar=false",
+                                  f"--trainer.default_root_dir={tmp}", f"--trainer.logger.init_args.save_dir={tmp}"])
+                    best.append(best_metric(Path(tmp), metric, lower) if rc == 0 else math.nan)
+                    tested.append(test_metric(Path(tmp), metric) if rc == 0 and args.test else math.nan)
+                    secs.append(time.perf_counter() - start)
+                print(f"{name} [{backbone}] seed {seed}: best {metric} = {best[-1]:.4f}, test {tested[-1]:.4f} "
+                      f"({secs[-1]:.0f} s)", flush=True)
+            rows.append((name, backbone, metric, best, tested, sum(secs) / len(secs), config, " ".join(overrides + flags)))
+    print(f"\n| task | backbone | metric | best validation | test (best-val checkpoint) | test per seed | wall time per run | command |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, backbone, metric, best, tested, secs, config, extra in rows:
         cmd = f"`polyseq fit --config examples/configs/{config}.yaml {extra}`".replace(" `", "`")
-        print(f"| {name} | {backbone} | {metric} | {value:.3f} | {secs:.0f} s | {cmd} |")
-
+        per_seed = ", ".join(f"{v:.3f}" for v in tested) if args.test else "-"
+        test_cell = mean_std(tested) if args.test else "-"
+        print(f"| {name} | {backbone} | {metric} | {mean_std(best)} | {test_cell} | {per_seed} | {secs:.0f} s | {cmd} |")
 
 if __name__ == "__main__":
     main()
