@@ -372,7 +372,9 @@ def learn_to_reverse(kind: str, steps: int, lr: float, d_model: int = 32, lo: in
     return losses[0], sum(losses[-10:]) / 10, exact, time.perf_counter() - start
 
 
-@pytest.mark.parametrize("kind, steps, lr", [("transformer", 150, 3e-3), ("lstm", 150, 1e-2)],
+# the Transformer at 150 steps sat on the edge of its drop (last loss 0.21 against 0.19 allowed, exact
+# match 0.92 on one machine's CPU kernels, below 0.19 on another's); at 200 steps: 0.014 and 1.0
+@pytest.mark.parametrize("kind, steps, lr", [("transformer", 200, 3e-3), ("lstm", 150, 1e-2)],
                          ids=["transformer", "lstm"])
 def test_learns_to_reverse_sequences(kind, steps, lr):
     first, last, exact, seconds = learn_to_reverse(kind, steps, lr)
