@@ -49,6 +49,27 @@ def test_morgan_random_forest_beats_the_mean_on_crippen_logp(logp_csv):
     assert set(forest) == {"loss", "rmse", "mae", "r2"}  # the regress task's own metric names
 
 
+def test_two_targets_are_scored_each_on_its_own_scale(logp_csv, tmp_path):
+    """The mean of each target explains none of either (pooled into one vector, the gap between logP's
+    and TPSA's scales gave the mean predictor an R² of 0.37 in docs/compare/quick)."""
+    import csv
+
+    from rdkit import Chem
+    from rdkit.Chem import rdMolDescriptors
+
+    with open(logp_csv, newline="") as f:
+        rows = [(r["smiles"], r["logp"], round(rdMolDescriptors.CalcTPSA(Chem.MolFromSmiles(r["smiles"])) + 40, 3))
+                for r in csv.DictReader(f)]
+    two = tmp_path / "two.csv"
+    two.write_text("smiles,logp,tpsa\n" + "".join(f"{s},{a},{b}\n" for s, a, b in rows))
+    data = dict(domain="smiles", train=str(two), task="regress", target=["logp", "tpsa"], split_fractions=[0.8, 0.2])
+    mean = score(fitted("majority", **data), "val")
+    assert set(mean) == {"loss", "rmse", "mae", "r2", *(f"{m}_{t}" for m in ("rmse", "mae", "r2") for t in ("logp", "tpsa"))}
+    assert mean["r2"] <= 0.0 and mean["r2_logp"] <= 0.0 and mean["r2_tpsa"] <= 0.0  # held-out: slightly below 0
+    assert mean["r2"] > -0.2
+    assert mean["rmse"] == pytest.approx((mean["rmse_logp"] + mean["rmse_tpsa"]) / 2)
+
+
 def test_ngram_lm_bits_per_byte_below_8_and_below_the_unigram(prose_txt):
     data = dict(domain="text", train=str(prose_txt), task="lm", reader_options={"mode": "line"})
     five = score(fitted("ngram_lm", **data), "val")["bits_per_byte"]

@@ -103,7 +103,7 @@ def score(fitted: Fitted, split: str) -> dict[str, float]:
     else:
         std = np.asarray(fitted.info.target_std)
         loss = float((((out - target) / std) ** 2).mean())
-        metrics.update(torch.from_numpy(out).float().flatten(), torch.from_numpy(np.asarray(target)).float().flatten())
+        metrics.update(torch.from_numpy(out).reshape(len(target), -1), torch.from_numpy(np.asarray(target)).reshape(len(target), -1))
     values = {k: float(v) for k, v in metrics.compute().items()}
     return {"loss": loss, **{k: v for k, v in values.items() if not math.isnan(v)}}
 

@@ -29,6 +29,55 @@ def float_targets(recs: list[Any], target: Any) -> np.ndarray:
     return np.array(rows, dtype=np.float32)
 
 
+def metric_names(target_names: list[str]) -> list[str]:
+    """Target names as metric-key suffixes (`rmse_<name>`): word characters only."""
+    import re
+
+    return [re.sub(r"\W+", "_", str(n)).strip("_") or f"t{i}" for i, n in enumerate(target_names)]
+
+
+def regression_metrics(target_names: list[str]) -> Any:
+    """RMSE, MAE and R² of each target on its own scale, streamed over batches as sums (float64).
+
+    One target: `rmse`, `mae`, `r2`. Several: the same three as the mean over targets of each
+    target's own figure, plus `rmse_<name>`, `mae_<name>`, `r2_<name>` per target. Pooling the
+    targets into one vector instead would let the gap between their scales count as explained
+    variance: a model predicting each target's mean would get an R² well above 0.
+    """
+    import torch
+    import torchmetrics
+
+    names = metric_names(target_names)
+
+    class RegressionMetrics(torchmetrics.Metric):
+        full_state_update = False
+        higher_is_better = None
+
+        def __init__(self) -> None:
+            super().__init__()
+            for state in ("n", "sum_y", "sum_y2", "sse", "sae"):
+                self.add_state(state, default=torch.zeros(len(names), dtype=torch.float64), dist_reduce_fx="sum")
+
+        def update(self, preds: torch.Tensor, target: torch.Tensor) -> None:
+            preds, target = preds.double().reshape(-1, len(names)), target.double().reshape(-1, len(names))
+            err = preds - target
+            self.n += target.shape[0]
+            self.sum_y += target.sum(0)
+            self.sum_y2 += (target * target).sum(0)
+            self.sse += (err * err).sum(0)
+            self.sae += err.abs().sum(0)
+
+        def compute(self) -> dict[str, torch.Tensor]:
+            sst = self.sum_y2 - self.sum_y * self.sum_y / self.n
+            per = {"rmse": (self.sse / self.n).sqrt(), "mae": self.sae / self.n, "r2": 1 - self.sse / sst}
+            out = {k: v.mean().float() for k, v in per.items()}
+            if len(names) > 1:
+                out.update({f"{k}_{name}": v[i].float() for k, v in per.items() for i, name in enumerate(names)})
+            return out
+
+    return RegressionMetrics()
+
+
 class Regress(Task):
     name = "regress"
     description = "real value(s) per record (pooled encoder + MLP, standardised targets); RMSE, MAE, R²"
@@ -66,11 +115,7 @@ class Regress(Task):
     def metrics(self, info: Any) -> Any:
         import torchmetrics
 
-        return torchmetrics.MetricCollection({
-            "rmse": torchmetrics.MeanSquaredError(squared=False),
-            "mae": torchmetrics.MeanAbsoluteError(),
-            "r2": torchmetrics.R2Score(),
-        })
+        return torchmetrics.MetricCollection({"regression": regression_metrics(list(info.target_names))})
 
     def step(self, model: Any, batch: dict[str, Any], stage: str) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         import torch.nn.functional as F
@@ -80,7 +125,7 @@ class Regress(Task):
         out = pooled_outputs(model, batch)
         target = batch["target"].float()
         loss = F.mse_loss(out, (target - model.target_mean) / model.target_std)
-        model.stage_metrics(stage).update((out.detach() * model.target_std + model.target_mean).flatten(), target.flatten())
+        model.stage_metrics(stage).update(out.detach() * model.target_std + model.target_mean, target)  # (B, targets)
         return loss, {}
 
     def inference_item(self, sample: Any, tokenizer: Any, info: Any) -> dict[str, Any]:
