@@ -73,6 +73,21 @@ def test_lm_blocks_join_records_with_eos(toy_csv):
     assert item["input_ids"].tolist() == joined[:32] and blocks[1]["input_ids"].tolist() == joined[32:64]
 
 
+@pytest.mark.parametrize("task", ["lm", "classify"], ids=["streamed-build", "in-memory-build"])
+def test_ordered_split_keeps_file_order(toy_csv, task):
+    """--data.split=ordered: the first 80 % of rows train, the next 10 % validate, the last 10 % test."""
+    rows = toy_csv.read_text().splitlines()[1:]
+    seqs = [row.split(",")[1] for row in rows]
+    data = dm(toy_csv, task=task, target="label" if task == "classify" else None, split="ordered",
+              split_fractions=[0.8, 0.1, 0.1])
+    data.prepare()
+    tok = data.tokenizer
+    got = {s: [tok.decode(a.sequence(i).tolist()) for i in range(len(a))] for s, a in data.arrays.items()}
+    assert got == {"train": seqs[:96], "val": seqs[96:108], "test": seqs[108:]}
+    shuffled = dm(toy_csv, split="random", split_fractions=[0.8, 0.1, 0.1]).read_split_records()["val"]
+    assert [r.sample for r in shuffled] != got["val"]  # the default split does shuffle
+
+
 def test_bad_records_are_counted_before_training(tmp_path, caplog):
     path = write_toy(tmp_path / "bad.csv", n=40, bad_rows=2)
     caplog.set_level(logging.WARNING, logger="polyseq.data")

@@ -24,7 +24,7 @@ from torch.utils.data import DataLoader
 from polyseq.data import cache, stream
 from polyseq.data.datasets import BucketBatchSampler, ResumableLoader
 from polyseq.data.info import DataInfo
-from polyseq.data.splits import check_fractions, random_split
+from polyseq.data.splits import CORE_SPLITS, check_fractions
 from polyseq.domain import resolve
 from polyseq.errors import ConfigError, ReaderError
 from polyseq.records import ReadReport, Record, stored_size
@@ -95,8 +95,8 @@ class SequenceDataModule(pl.LightningDataModule):
                 tokenizer_options are passed to it; tokenizer_file loads a saved one instead;
                 tokenizer_from takes the one inside a checkpoint or export folder (set by --model.init_from).
             vocab_size: the size a learned tokenizer is trained to.
-            split: `random` or one of the domain's splits (e.g. scaffold for smiles); default: the
-                dataset's default split, else random.
+            split: `random`, `ordered` (file order: the first part trains) or one of the domain's
+                splits (e.g. scaffold for smiles); default: the dataset's default split, else random.
             max_length: longest sequence fed to the model (LM block length).
             augment: names of the domain's augmentations, applied to training samples.
             reader_options: passed to the domain's reader (e.g. window, stride).
@@ -276,10 +276,10 @@ class SequenceDataModule(pl.LightningDataModule):
 
     def _split(self, records: list[Record]) -> list[list[int]]:
         name = self.split_name
-        if name == "random":
-            return random_split(records, self.split_fractions, self.seed)
+        if name in CORE_SPLITS:
+            return CORE_SPLITS[name](records, self.split_fractions, self.seed)
         if name not in self.domain.splits:
-            known = ", ".join(["random", *self.domain.splits])
+            known = ", ".join([*CORE_SPLITS, *self.domain.splits])
             raise ConfigError(f"--data.split={name!r} is not a split of domain {self.domain_name!r}. Available: {known}")
         split_fn = resolve(self.domain.splits[name], f"domain {self.domain_name!r}, split {name!r}")
         return split_fn(records, self.split_fractions, self.seed)
@@ -309,7 +309,7 @@ class SequenceDataModule(pl.LightningDataModule):
 
     def _build(self, files: dict[str, list[Path]], folder: Path) -> None:
         streams = (type(self.task).prepare_targets is Task.prepare_targets  # no per-record targets to hold
-                   and (bool(files["val"]) or (self.split_name == "random" and not files["test"])))
+                   and (bool(files["val"]) or (self.split_name in CORE_SPLITS and not files["test"])))
         (self._build_streaming if streams else self._build_in_memory)(files, folder)
 
     def _build_streaming(self, files: dict[str, list[Path]], folder: Path) -> None:
@@ -321,7 +321,8 @@ class SequenceDataModule(pl.LightningDataModule):
             if not n:
                 bad = f" ({report.summary()})" if report.n_bad else ""
                 raise ReaderError(f"{', '.join(map(str, files['train']))}: no records{bad}")
-            source.assign = stream.split_assignment(n, lambda r: random_split(r, self.split_fractions, self.seed))
+            split_fn = CORE_SPLITS[self.split_name]
+            source.assign = stream.split_assignment(n, lambda r: split_fn(r, self.split_fractions, self.seed))
             stream.check_parts(source.assign, False)
         tok = self._make_tokenizer(source.train_samples())
         encoder = stream.Encoder(tok, self.hparams.get("num_proc") or 1)

@@ -1,4 +1,4 @@
-"""The split every domain has: random. Domains add their own (scaffold, by record) on `Domain.splits`."""
+"""The splits every domain has: random and ordered. Domains add their own (scaffold, by record) on `Domain.splits`."""
 
 from __future__ import annotations
 
@@ -30,3 +30,18 @@ def random_split(records: Sequence[object], fractions: Sequence[float], seed: in
         parts.append(sorted(order[start : start + size]))
         start += size
     return parts
+
+
+def ordered_split(records: Sequence[object], fractions: Sequence[float], seed: int = 0) -> list[list[int]]:
+    """The records in file order: the first part trains, the next validates, the last tests (`seed`
+    is not used). nanoGPT's tiny Shakespeare split (first 90 % train, last 10 % val) and a
+    time-ordered hold-out; fractions count records, not characters."""
+    parts, start = [], 0
+    for size in part_sizes(len(records), fractions):
+        parts.append(list(range(start, start + size)))
+        start += size
+    return parts
+
+
+# `--data.split` names every domain has, before the domain's own (`Domain.splits`)
+CORE_SPLITS = {"random": random_split, "ordered": ordered_split}
