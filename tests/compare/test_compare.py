@@ -155,8 +155,12 @@ def test_the_terminal_gets_one_line_per_run_and_each_runs_output_is_in_its_folde
     assert f"{row['run_id']}: finished in " in printed["err"] and f"acc {float(row['val_acc']):.4g}, loss " in printed["err"]
     lm = next(r for r in read_csv(out / "results.csv") if r["task"] == "lm")
     assert f"{lm['run_id']}: finished in " in printed["err"] and f"bits_per_byte {float(lm['val_bits_per_byte']):.4g}" in printed["err"]
-    # the rest: the tokenizer measurements and the files written, nothing from Lightning
-    assert all(line.startswith(("polyseq compare: tokenizer ", "polyseq compare: wrote ")) for line in lines if line not in done)
+    # the rest: one line of tokenizer measurements per dataset and one of the files written, nothing from Lightning
+    rest = [line for line in lines if line not in done]
+    assert [line.split(":")[1] for line in rest[:2]] == [" tokenizers of dna_motifs", " tokenizers of midi_scales"]
+    assert len(rest) == 3 and rest[2].startswith("polyseq compare: wrote ")
+    assert "kmer3 (vocabulary " in rest[0] and "remi (vocabulary " in rest[1]
+    assert rest[-1] == f"polyseq compare: wrote report.md, plots/learning_curves.png, plots/metrics.png, plots/tokenizers.png in {out}"
     assert "Epoch" not in printed["err"] and "Trainable params" not in printed["err"]
     for spec in runs:
         log = (out / "runs" / spec.run_id / "log.txt").read_text()

@@ -92,10 +92,16 @@ def run_comparison(name: str, tmp_path: Path) -> list[dict]:
 def test_quick_comparison_runs_every_cell_offline(tmp_path, monkeypatch):
     monkeypatch.setenv("POLYSEQ_CACHE", str(tmp_path / "cache"))
     rows = run_comparison("compare_quick.yaml", tmp_path)
-    assert len(rows) == 6 * 2 * 2  # datasets x backbones x tokenizers, one seed
+    neural = [r for r in rows if not r["backbone"].startswith("baseline:")]
+    assert len(neural) == 6 * 2 * 2  # datasets x backbones x tokenizers, one seed
+    # each dataset's classical references: ngram_lm for the 2 LMs, majority + latex_tfidf, majority +
+    # kmer_logreg, majority (mean) + morgan_rf + morgan_linear, ngram_lm for MIDI
+    assert len(rows) - len(neural) == 10
 
 
 @pytest.mark.realdata
 def test_real_comparison_runs_every_cell(tmp_path, monkeypatch, data_mirror):
     monkeypatch.setenv("POLYSEQ_CACHE", str(tmp_path / "cache"))
-    assert len(run_comparison("compare_real.yaml", tmp_path)) == 6 * 2 * 2
+    rows = run_comparison("compare_real.yaml", tmp_path)
+    neural = [r for r in rows if not r["backbone"].startswith("baseline:")]
+    assert len(neural) == 6 * 2 * 2 and len(rows) - len(neural) == 11  # one seed: 33 / 3 baseline rows

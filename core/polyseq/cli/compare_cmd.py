@@ -63,8 +63,10 @@ def run(args: argparse.Namespace) -> int:
     command = " ".join(["polyseq compare", *sys.argv[2:]]) if sys.argv[1:2] == ["compare"] else f"polyseq compare {args.config}"
     out = compare(cfg, command=command, tokenizers_only=args.tokenizers_only, only=only, jobs=args.jobs,
                   child_argv=child_argv, say=say)
-    for path in out["written"]:
-        say(f"wrote {path}")
+    if out["written"]:
+        import os
+
+        say(f"wrote {', '.join(os.path.relpath(p, cfg.output) for p in out['written'])} in {cfg.output}")
     failed = [r["row"]["run_id"] for r in out.get("results", {}).values() if r["row"]["status"] != "finished"]
     if failed:
         say(f"{len(failed)} run(s) failed: {', '.join(failed)} (their logs: {cfg.output / 'runs'}/<id>/log.txt); "

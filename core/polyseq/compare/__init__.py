@@ -35,15 +35,18 @@ def meta(cfg: CompareConfig, command: str) -> dict[str, Any]:
 def tokenizer_table(cfg: CompareConfig, say: Callable[[str], None] = print) -> list[dict[str, Any]]:
     from polyseq.compare.tokstats import tokenizer_stats, write_tokenizers_csv
 
-    rows = []
+    rows: list[dict[str, Any]] = []
+    line: dict[str, list[str]] = {}  # dataset -> its tokenizers in words: one printed line per dataset
     for spec in cfg.tokenizer_variants():
         try:
             rows.append(tokenizer_stats(spec))
         except PolyseqError as e:  # its runs will fail with the same message and be reported
             say(f"tokenizer {spec.dataset}/{spec.tokenizer}: not measured: {e}")
             continue
-        say(f"tokenizer {spec.dataset}/{spec.tokenizer}: vocabulary {rows[-1]['vocab_size']}, "
-            f"{rows[-1]['tokens']} train tokens")
+        line.setdefault(spec.dataset, []).append(
+            f"{spec.tokenizer} (vocabulary {rows[-1]['vocab_size']}, {rows[-1]['tokens']} train tokens)")
+    for dataset, parts in line.items():
+        say(f"tokenizers of {dataset}: {', '.join(parts)}")
     cfg.output.mkdir(parents=True, exist_ok=True)
     write_tokenizers_csv(cfg.output / "tokenizers.csv", rows)
     return rows
