@@ -139,10 +139,40 @@ def test_config_lists_every_problem_at_once():
     ]
 
 
+@pytest.mark.parametrize("cell", CELLS, ids=CELLS)
+def test_position_table_keeps_padding_out_and_marks_positions(cell):
+    model = make(cell, bidirectional=True, positional="learned", max_len=12)
+    seqs = [random_ids(1, n, seed=i) for i, n in enumerate([9, 4, 1])]
+    ids, mask = right_padded(seqs)
+    batch = model(ids, mask)
+    for i, s in enumerate(seqs):
+        torch.testing.assert_close(batch[i][mask[i]], model(s)[0], atol=1e-6, rtol=1e-6)
+    assert any(p is model.position_embedding.weight for p in model.embedding_parameters())  # frozen with them
+
+
+def test_position_table_needs_a_size_and_an_encoder():
+    with pytest.raises(ConfigError) as info:
+        RNNConfig(vocab_size=10, positional="learned")
+    assert info.value.problems == ["positional='learned' needs max_len (the size of the position table), got None"]
+    with pytest.raises(ConfigError, match="positional='learned' needs causal=False"):
+        RNNConfig(vocab_size=10, positional="learned", max_len=8, causal=True)
+    with pytest.raises(ConfigError, match="positional='absolute' is not one of none, learned"):
+        RNNConfig(vocab_size=10, positional="absolute", causal=False)
+
+
+@pytest.mark.parametrize("mode, expected", [
+    ("bidirectional", {"bidirectional": True, "positional": "learned", "max_len": 64}),
+    ("causal", {"bidirectional": False}),
+    ("decoder", {"bidirectional": False}),
+], ids=["encoder", "causal", "decoder"])
+def test_default_options_give_encoders_positions(mode, expected):
+    assert RNN.default_options(mode, 64) == expected
+
+
 def test_defaults():
     config = RNNConfig(vocab_size=50)
-    assert (config.d_model, config.n_layers, config.cell, config.bidirectional, config.causal) == (
-        256, 2, "lstm", False, True,
+    assert (config.d_model, config.n_layers, config.cell, config.bidirectional, config.causal, config.positional) == (
+        256, 2, "lstm", False, True, "none",
     )
 
 
