@@ -38,6 +38,7 @@ def register_tasks(register):
 @hookimpl
 def register_baselines(register):
     register("majority", "polyseq.baselines.simple:Majority",
-             description="the train split's majority class (class frequencies) or mean value; any domain")
+             description="the train split's majority class or label per position (their frequencies) or mean value; "
+                         "any domain")
     register("ngram_lm", "polyseq.baselines.ngram_lm:NgramLM",
              description="Kneser-Ney n-gram LM over UTF-8 bytes (order 5); bits per byte; any domain")

@@ -3,10 +3,12 @@
 Registered through the `register_baselines` hook like tasks and backbones. Built in (the core's own
 plugin): `majority` (class frequencies / mean, any domain) and `ngram_lm` (Kneser-Ney over bytes,
 bits per byte, any domain); the domains add theirs (Morgan fingerprints + random forest for SMILES,
-k-mer logistic regression for DNA, n-gram TF-IDF + logistic regression for text, code and LaTeX).
+k-mer logistic regression and a sliding-window per-base classifier for DNA, n-gram TF-IDF +
+logistic regression for text, code and LaTeX).
 
 This module is the public API for writing a baseline: `Baseline` (the contract), `FeatureLinear`
-and `NgramLinear` (linear models on features / on n-grams of strings), `NgramLM`, the helpers
+and `NgramLinear` (linear models on features / on n-grams of strings), `NgramLM`, `WindowLinear` (a
+label per position from the window around it), the helpers
 `sample_text` and `sample_bytes`, and `data_module` / `fit_on` / `score` / `make_baseline` to run one (`get_baseline`, `baseline_names`).
 Importing it imports neither torch nor scikit-learn.
 """
@@ -21,6 +23,7 @@ _LAZY = {
     "FeatureLinear": "polyseq.baselines.linear:FeatureLinear",
     "NgramLinear": "polyseq.baselines.linear:NgramLinear",
     "NgramLM": "polyseq.baselines.ngram_lm:NgramLM",
+    "WindowLinear": "polyseq.baselines.window:WindowLinear",
     "Majority": "polyseq.baselines.simple:Majority",
     "fit_on": "polyseq.baselines.run:fit_on",
     "score": "polyseq.baselines.run:score",

@@ -5,6 +5,7 @@ A baseline sees records (samples and their targets), never token ids, and says w
     "classes"  class probabilities per record   (tasks whose `result_plot` is "classes": classify)
     "values"   real value(s) per record         (tasks whose `result_plot` is "values": regress)
     "bits"     bits per record of a byte model  (generating tasks ranked by bits per byte: lm)
+    "labels"   label probabilities per position (tasks whose target is a label per position: tag)
 
 `polyseq.baselines.run` fits it on the train split the data module makes (the same split as the
 neural runs, by the same code) and scores it with the task's own metrics, so its row in `polyseq
@@ -26,7 +27,7 @@ from polyseq.records import sample_as_bytes
 if TYPE_CHECKING:
     import numpy as np
 
-OUTPUTS = ("classes", "values", "bits")
+OUTPUTS = ("classes", "values", "bits", "labels")
 
 
 class Baseline:
@@ -52,11 +53,13 @@ class Baseline:
 
     def fit(self, samples: Sequence[Any], targets: np.ndarray | None, output: str) -> None:
         """Learn from the train split: `targets` are class ids 0..k-1 (int64, "classes"), an
-        (n, d) float array ("values") or None ("bits"). Set `self.output = output`."""
+        (n, d) float array ("values"), a list of one int64 array of label ids per record, as long as
+        its sample ("labels"), or None ("bits"). Set `self.output = output`."""
         raise NotImplementedError
 
     def predict(self, samples: Sequence[Any]) -> np.ndarray:
-        """(n, k) class probabilities in class-id order ("classes") or (n, d) values ("values")."""
+        """(n, k) class probabilities in class-id order ("classes"), (n, d) values ("values"), or a
+        list of one (len(sample), k) array of label probabilities per sample ("labels")."""
         raise NotImplementedError
 
     def bits(self, samples: Sequence[Any]) -> tuple[float, int]:
@@ -74,11 +77,13 @@ class Baseline:
 
 
 def output_for(task: Any) -> str | None:
-    """What a baseline must predict for `task`: "classes", "values", "bits", or None (no baseline fits it).
+    """What a baseline must predict for `task`: "classes", "values", "bits", "labels", or None (no baseline fits it).
 
     Read from the task's own attributes (what `polyseq predict` writes for it, what it is ranked by),
     never from its name.
     """
+    if getattr(task, "labels_per_position", False):
+        return "labels"
     if getattr(task, "result_plot", None) in ("classes", "values"):
         return task.result_plot
     if getattr(task, "generates", None) == "prompt" and "bits_per_byte" in getattr(task, "primary_metric", ()):
@@ -95,7 +100,8 @@ def why_not(cls: type[Baseline], domain: str, task: Any) -> str:
     """Why `applies` is False, in one sentence for an error message."""
     out = output_for(task)
     if out is None:
-        return f"no baseline predicts for the {task.name!r} task (it writes neither classes, values nor bits per byte)"
+        return (f"no baseline predicts for the {task.name!r} task (it writes neither classes, values, labels per "
+                "position nor bits per byte)")
     if out not in cls.outputs:
         return f"baseline {cls.name!r} predicts {', '.join(cls.outputs)}; the {task.name!r} task needs {out}"
     return f"baseline {cls.name!r} reads domain(s) {', '.join(cls.domains or ())}, not {domain!r}"

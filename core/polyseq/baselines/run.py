@@ -6,7 +6,9 @@ val / test records; targets come from the task's `prepare_targets` (labels sorte
 them, the same scaler), and metrics from the task's `metrics` (torchmetrics: acc, f1, auroc; rmse,
 mae, r2) - the names and values a neural run logs. Loss is the task's loss where a baseline has
 probabilities or values (cross-entropy; mean squared error of standardised targets); byte models
-report bits per byte.
+report bits per byte. A per-position task (tag) is labelled by its own `prepare_targets` through
+`PositionOffsets`, a tokenizer of one token per sample position, so a baseline's labels and metrics
+are per position, as a neural run's are with a one-token-per-character tokenizer (nucleotide).
 """
 
 from __future__ import annotations
@@ -47,6 +49,17 @@ def data_module(data: dict[str, Any]) -> Any:
     return SequenceDataModule(**data)
 
 
+class PositionOffsets:
+    """The offsets of a tokenizer with one token per sample position (ids are the positions)."""
+
+    type_name = "positions"
+
+    def encode_with_offsets(self, sample: Any) -> tuple[list[int], list[tuple[int, int]]]:
+        from polyseq.tokenizers.offsets import char_spans
+
+        return list(range(len(sample))), char_spans(len(sample))
+
+
 @dataclass
 class Fitted:
     """A baseline fitted on the train split, with what scoring and predicting need."""
@@ -74,6 +87,8 @@ def fit_on(data: Any, baseline: Baseline) -> Fitted:
         raise ConfigError("the validation split is empty: give --data.val or a larger train set / val fraction")
     if output == "bits":
         targets, target_info = {s: None for s in records}, {}
+    elif output == "labels":
+        targets, target_info = task.prepare_targets(records, PositionOffsets(), data)
     else:
         targets, target_info = task.prepare_targets(records, None, data)
     info = DataInfo(task=task.name, vocab_size=0, domain=domain, **target_info)
@@ -94,8 +109,16 @@ def score(fitted: Fitted, split: str) -> dict[str, float]:
     import torch
 
     target = fitted.targets[split]
-    out = np.asarray(fitted.baseline.predict(samples), dtype=np.float64)
     metrics = fitted.task.metrics(fitted.info)
+    if fitted.output == "labels":  # every position of every record, as the task's step counts real tokens
+        target = np.concatenate(target) if len(target) else np.empty(0, dtype=np.int64)
+        out = np.concatenate([np.asarray(p, dtype=np.float64) for p in fitted.baseline.predict(samples)])
+        probs = np.clip(out, 1e-12, 1.0)
+        loss = float(-np.log(probs[np.arange(len(target)), target]).mean())
+        metrics.update(torch.from_numpy(out.argmax(1)), torch.from_numpy(target))
+        values = {k: float(v) for k, v in metrics.compute().items()}
+        return {"loss": loss, **{k: v for k, v in values.items() if not math.isnan(v)}}
+    out = np.asarray(fitted.baseline.predict(samples), dtype=np.float64)
     if fitted.output == "classes":
         probs = np.clip(out, 1e-12, 1.0)
         loss = float(-np.log(probs[np.arange(len(target)), target]).mean())
@@ -115,6 +138,11 @@ def prediction_columns(fitted: Fitted, samples: Sequence[Any]) -> list[dict[str,
     if fitted.output == "bits":
         raise ConfigError(f"a {fitted.task.name!r} baseline has nothing to predict per record (as `polyseq predict` "
                           "has not); its metrics are in baseline.json")
+    if fitted.output == "labels":  # as the tag task's predict: one label per position, joined
+        names = fitted.info.labels
+        joiner = "" if all(len(str(n)) == 1 for n in names) else " "
+        return [{"prediction": joiner.join(str(names[i]) for i in np.asarray(p).argmax(1))}
+                for p in fitted.baseline.predict(list(samples))]
     out = np.asarray(fitted.baseline.predict(list(samples)), dtype=np.float64)
     if fitted.output == "classes":
         labels = fitted.info.labels

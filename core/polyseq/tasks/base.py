@@ -52,6 +52,9 @@ class Task:
     # "classes": confusion matrix + ROC (columns prob_<label> for each of info.labels, targets = class ids);
     # "values": predicted vs true (columns pred_<name> for each of info.target_names); None: curves only
     result_plot: ClassVar[str | None] = None
+    # the target is one label per position of the sample (its `prepare_targets` labels positions through
+    # tokenizer offsets): a baseline predicts "labels", one distribution per position (polyseq.baselines)
+    labels_per_position: ClassVar[bool] = False
 
     # ---- configuration ---------------------------------------------------------------------------
 

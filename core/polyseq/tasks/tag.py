@@ -72,6 +72,7 @@ class Tag(Task):
     primary_metric = ("f1",)
     higher_is_better = True
     report_metrics = ("acc",)
+    labels_per_position = True
 
     def prepare_targets(self, records: Any, tokenizer: Any, data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         records_with_targets(records, data.target)
