@@ -5,7 +5,7 @@
 For each domain a multi-record corpus of about `--gb` GB is generated under a temporary folder
 (random ACGT in FASTA records of 1,000 bp; text paragraphs of ~500 characters of words drawn from a
 Zipf distribution over 20,000 made-up words, one per line), then, each in a fresh process whose
-peak RSS is read with `resource.getrusage(RUSAGE_CHILDREN)` (`benchmarks.memory.peak_rss`):
+peak RSS is read by `benchmarks.memory.peak_rss` (`os.wait4` and VmHWM from /proc):
 
     build    SequenceDataModule(task=lm).prepare(): the streamed cache build (count, tokenizer
              training, tokenize + write), MB/s = input size / prepare() time (imports excluded);

@@ -6,7 +6,7 @@ many ordinary records, per domain.
     nice -n 10 python -m benchmarks.memory --mb 1000 --inputs multi --domains dna text smiles latex code midi
 
 Each command runs in a fresh child process (stdout to /dev/null); its peak RSS is the larger of
-`ru_maxrss` (`os.wait4`) and the VmHWM sampled every second from /proc, which also gives a run
+`ru_maxrss` (`os.wait4`) and the VmHWM sampled every 0.1 s from /proc, which also gives a run
 stopped by --timeout a figure, how much it had read (rchar) and an RSS timeline. The single
 record is over the default record limit (10 MB): with it the record is refused and the command
 exits 1 quickly; `--no-limit` sets POLYSEQ_MAX_RECORD_BYTES=0 to measure the cost of tokenizing
@@ -86,7 +86,8 @@ def write_multi(domain: str, folder: Path, n: int) -> tuple[Path, int, dict[str,
     """A multi-record input of about `n` bytes for `domain` in `folder`: (the --file / --data.train
     argument, number of records, reader options). dna, smiles, text and latex repeat the ordinary
     records of the 50 MB rows; code is JSON Lines of small functions (a `.py` is one record), named
-    from 9,973 names since a learned code vocabulary counts every distinct lexeme; midi is a folder of files (one score each) given as a glob."""
+    from 9,973 names since a learned code vocabulary counts every distinct lexeme;
+    midi is a folder of files (one score each) given as a glob."""
     if domain == "dna":
         path = folder / "multi.fa"
         per = BLOCK // 210
@@ -132,7 +133,7 @@ def _proc(pid: int) -> tuple[int, int, int]:
     return kb.get("VmHWM", 0), kb.get("VmRSS", 0), rchar
 
 
-def peak_rss(cmd: list[str], env: dict[str, str], timeout: float, max_gb: float, every: float = 1.0) -> dict[str, object]:
+def peak_rss(cmd: list[str], env: dict[str, str], timeout: float, max_gb: float, every: float = 0.1) -> dict[str, object]:
     """Exit code, peak RSS (MB) and seconds of `cmd` in a fresh process (address space capped at max_gb).
 
     The process's VmHWM, VmRSS and rchar (bytes it has read) are sampled from /proc every `every`
