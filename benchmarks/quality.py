@@ -34,7 +34,7 @@ RUNS = {
     "ESOL, scaffold split": ("smiles_regress_esol", [], "val/rmse", True),
     "ESOL, random split": ("smiles_regress_esol", ["--data.split=random"], "val/rmse", True),
 }
-BACKBONES = {"transformer": [], "lstm": ["--model.backbone=rnn"]}
+BACKBONES = {"transformer": ["--model.backbone=transformer"], "lstm": ["--model.backbone=rnn"]}  # explicit: a config may ship either
 
 # name: (config, samples, max new tokens, reference dataset file glob, metrics to report)
 GENERATION = {
