@@ -246,8 +246,9 @@ def test_generate_names_prompt_symbols_outside_the_vocabulary(dna_lm, tmp_path):
 
 @pytest.mark.parametrize(("flag", "value", "named"), [("--trainer.max_steps", "-5", "max_steps"),
                                                        ("--model.lr", "-1", "--model.lr"),
-                                                       ("--model.warmup_steps", "-3", "--model.warmup_steps")],
-                         ids=["max_steps", "lr", "warmup"])
+                                                       ("--model.warmup_steps", "-3", "--model.warmup_steps"),
+                                                       ("--model.adam_beta2", "1.0", "--model.adam_beta2=1.0")],
+                         ids=["max_steps", "lr", "warmup", "beta2"])
 def test_out_of_range_training_settings_are_one_line(tmp_path, flag, value, named):
     (tmp_path / "data.fa").write_text(DNA)
     result = polyseq("fit", "--data.domain", "dna", "--data.train", "data.fa", *TINY, flag, value, cwd=tmp_path)

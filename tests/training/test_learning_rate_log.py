@@ -47,3 +47,13 @@ def test_a_fit_without_a_logger_still_runs(genome, tmp_path):
     # Lightning's LearningRateMonitor raises without a logger; polyseq's callback stays silent
     assert main(["fit", "--data.train", genome.name, *TINY, "--trainer.max_steps", "2", "--trainer.logger", "false"]) == 0
     assert not (tmp_path / "runs" / "lightning_logs").exists()
+
+
+def test_adam_beta2_reaches_the_optimiser(genome):
+    from polyseq.training.cli import build
+
+    cli = build(["--data.train", genome.name, *TINY, "--model.adam_beta2", "0.99"], run=False)
+    cli.datamodule.prepare_data()
+    optimizer = cli.model.configure_optimizers()["optimizer"]
+    assert {g["betas"] for g in optimizer.param_groups} == {(0.9, 0.99)}
+    assert cli.model.hparams["adam_beta2"] == 0.99  # in the checkpoint's hyper-parameters

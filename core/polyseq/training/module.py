@@ -42,6 +42,7 @@ class SequenceModel(pl.LightningModule):
         weight_decay: float = 0.1,
         warmup_steps: int = 100,
         min_lr_ratio: float = 0.1,
+        adam_beta2: float = 0.95,
         init_from: str | None = None,
         freeze: str = "none",
         freeze_layers: int = 0,
@@ -59,6 +60,8 @@ class SequenceModel(pl.LightningModule):
                 cell: gru, bidirectional: true, max_len: 2048).
             pooling: cls, mean or last - how pooled heads (classify, regress) summarise a sequence.
             lr, weight_decay, warmup_steps, min_lr_ratio: AdamW with warmup + cosine decay.
+            adam_beta2: AdamW's second-moment decay (beta1 is 0.9): 0.95 suits long or large runs,
+                0.99 small models on few tokens (nanoGPT's tiny Shakespeare setting).
             init_from: a checkpoint or `polyseq export` folder whose backbone (architecture and
                 weights) starts this model; a new head is created for this task.
             freeze: none, backbone (all its weights) or layers (embeddings + first freeze_layers layers).
@@ -78,7 +81,7 @@ class SequenceModel(pl.LightningModule):
         if pooling not in POOLINGS:
             raise ConfigError(f"--model.pooling={pooling!r} is not one of {', '.join(POOLINGS)}")
         _check_optimiser(lr=lr, weight_decay=weight_decay, warmup_steps=warmup_steps, min_lr_ratio=min_lr_ratio,
-                         backbone_lr_ratio=backbone_lr_ratio)
+                         backbone_lr_ratio=backbone_lr_ratio, adam_beta2=adam_beta2)
         from polyseq.tasks import get_task
 
         self.info = DataInfo.from_dict(data_info, source="--model.data_info")
@@ -194,7 +197,8 @@ class SequenceModel(pl.LightningModule):
 
     def configure_optimizers(self) -> Any:
         hp = self.hparams
-        optimizer = build_adamw(self, hp["lr"], hp["weight_decay"], device_type=self.device.type,
+        optimizer = build_adamw(self, hp["lr"], hp["weight_decay"], betas=(0.9, hp.get("adam_beta2", 0.95)),
+                                device_type=self.device.type,
                                 lr_ratios={"backbone.": hp.get("backbone_lr_ratio", 1.0)})
         total: int | None = 1000
         if self._trainer is not None:
@@ -219,14 +223,15 @@ def _check_optimiser(**values: float) -> None:
     import math
 
     ranges = {"lr": (0.0, False), "weight_decay": (0.0, True), "warmup_steps": (0, True),
-              "min_lr_ratio": (0.0, True), "backbone_lr_ratio": (0.0, True)}
+              "min_lr_ratio": (0.0, True), "backbone_lr_ratio": (0.0, True), "adam_beta2": (0.0, True)}
     problems = []
     for name, value in values.items():
         low, inclusive = ranges[name]
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and (
-            value >= low if inclusive else value > low)
+            value >= low if inclusive else value > low) and (name != "adam_beta2" or value < 1)
         if not ok:
-            problems.append(f"--model.{name}={value!r} must be a finite number {'>=' if inclusive else '>'} {low}")
+            below_one = " and < 1" if name == "adam_beta2" else ""
+            problems.append(f"--model.{name}={value!r} must be a finite number {'>=' if inclusive else '>'} {low}{below_one}")
     if problems:
         raise ConfigError(problems)
 
