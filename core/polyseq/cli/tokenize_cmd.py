@@ -213,34 +213,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def tokenize(args: argparse.Namespace, domain: Any, records: Records) -> int:
-    """Each record printed as it is read; only --html/--image keep the records (and their ids)."""
+    """Each record printed as it is read; only --html/--image keep the records (and their ids);
+    --decode-to's writer takes each decoded sample as its record is printed (one pass, one encode)."""
     tokenizer = make_tokenizer(args, domain, records)
     if args.save_tokenizer:
         from polyseq.tokenizers.serialization import save_tokenizer
 
         save_tokenizer(tokenizer, args.save_tokenizer, domain.name)  # the file records its domain
-    n, mismatches, unknowns, kept = 0, 0, Unknowns(), []
-    for record in records:
-        n += 1
-        ids = tokenizer.encode(record.sample)
-        unknowns.add(record.sample, ids)
-        if args.html or args.image:
-            kept.append((record, ids))
-        tokens = tokenizer.tokens(record.sample)  # typed display tokens where a tokenizer has them
-        entry: dict[str, Any] = {"source": record.where, "n_tokens": len(ids), "tokens": tokens, "ids": ids}
-        if args.check:
-            entry["round_trip"] = tokenizer.decode(ids) == tokenizer.normalize(record.sample)
-            mismatches += not entry["round_trip"]
-        if args.json:
-            print(json.dumps(entry, ensure_ascii=False, default=str))
-        else:
-            status = "" if "round_trip" not in entry else ("  round trip: ok" if entry["round_trip"] else "  round trip: MISMATCH")
-            print(f"{entry['source']}  ({len(ids)} tokens){status}")
-            if args.show:
-                show(tokenizer, record.sample)
-                continue
-            print("  tokens: " + " ".join(tokens))
-            print("  ids:    " + " ".join(map(str, ids)))
+    counts, unknowns, kept = {"n": 0, "mismatches": 0}, Unknowns(), []
+    decoded = print_records(args, tokenizer, records, counts, unknowns, kept)
+    written = domain.part("writer")(decoded, args.decode_to) if args.decode_to else None
+    for _ in decoded:  # without --decode-to (or a writer that stopped early): print the rest
+        pass
     if records.report.n_bad:
         print(f"polyseq tokenize: {records.report.summary()}", file=sys.stderr)
     if kept:
@@ -249,14 +233,42 @@ def tokenize(args: argparse.Namespace, domain: Any, records: Records) -> int:
 
     warn_unknown(tokenizer, unknowns.samples, unknowns.seqs, f"{args.file or args.dataset or 'TEXT'}",
                  totals=(unknowns.n_unk, unknowns.n))
-    if args.decode_to:  # one more pass: the writer takes the decoded samples as they come
-        decoded = (tokenizer.decode(tokenizer.encode(r.sample)) for r in records)
-        written = domain.part("writer")(decoded, args.decode_to)
+    if written is not None:
         print(f"decoded samples written to {', '.join(map(str, written))}", file=sys.stderr)
     if args.check:
+        n, mismatches = counts["n"], counts["mismatches"]
         print(f"round trip: {n - mismatches}/{n} records exact", file=sys.stderr)
         return 1 if mismatches else 0
     return 0
+
+
+def print_records(args: argparse.Namespace, tokenizer: Any, records: Records, counts: dict[str, int],
+                  unknowns: Unknowns, kept: list[tuple[Record, list[int]]]) -> Iterator[Any]:
+    """Print each record's tokens as it is read (counting records and round-trip mismatches, <unk>s,
+    and keeping records for --html/--image); yields each decoded sample when --check/--decode-to need it."""
+    for record in records:
+        counts["n"] += 1
+        ids = tokenizer.encode(record.sample)
+        unknowns.add(record.sample, ids)
+        if args.html or args.image:
+            kept.append((record, ids))
+        tokens = tokenizer.tokens(record.sample)  # typed display tokens where a tokenizer has them
+        entry: dict[str, Any] = {"source": record.where, "n_tokens": len(ids), "tokens": tokens, "ids": ids}
+        back = tokenizer.decode(ids) if args.check or args.decode_to else None
+        if args.check:
+            entry["round_trip"] = back == tokenizer.normalize(record.sample)
+            counts["mismatches"] += not entry["round_trip"]
+        if args.json:
+            print(json.dumps(entry, ensure_ascii=False, default=str))
+        else:
+            status = "" if "round_trip" not in entry else ("  round trip: ok" if entry["round_trip"] else "  round trip: MISMATCH")
+            print(f"{entry['source']}  ({len(ids)} tokens){status}")
+            if args.show:
+                show(tokenizer, record.sample)
+            else:
+                print("  tokens: " + " ".join(tokens))
+                print("  ids:    " + " ".join(map(str, ids)))
+        yield back
 
 
 # ---- views (polyseq.views.tokens) ---------------------------------------------------------------
@@ -327,11 +339,11 @@ def run_compare(args: argparse.Namespace, domain: Any, records: Records) -> int:
              for label, name, options in parse_compare(args.compare)]
     stats = [CompareStats(label, tokenizer) for label, tokenizer in built]
     first, n = None, 0
-    for chunk in _chunks(records):
+    for chunk, n_bytes in _chunks(records):
         first, n = first or chunk[0], n + len(chunk)
         samples = [r.sample for r in chunk]
         for s in stats:
-            s.add_batch(samples, s.tokenizer.encode_batch(samples))
+            s.add_batch(s.tokenizer.encode_batch(samples), n_bytes)
     colour, sections = colour_wanted(args), []
     heading = first.where + (f" (first of {n} records)" if n > 1 else "")
     print(f"{heading}, cut by each tokenizer:")
@@ -351,18 +363,21 @@ def run_compare(args: argparse.Namespace, domain: Any, records: Records) -> int:
     return 0
 
 
-def _chunks(records: Iterable[Record], max_bytes: int = 1_000_000) -> Iterator[list[Record]]:
-    """Records in lists of about `max_bytes` (samples without a byte form count 1), for batch encoding."""
+def _chunks(records: Iterable[Record], max_bytes: int = 1_000_000) -> Iterator[tuple[list[Record], int | None]]:
+    """Records in lists of about `max_bytes` for batch encoding, each with its samples' stored size
+    (`polyseq.records.sample_as_bytes`, counted once here; None when a sample has no byte form, which
+    then counts 1 towards `max_bytes`)."""
     from polyseq.records import sample_as_bytes
 
     chunk: list[Record] = []
-    size = 0
+    size, n_bytes = 0, 0
     for record in records:
         chunk.append(record)
         stored = sample_as_bytes(record.sample)
         size += 1 if stored is None else len(stored)
+        n_bytes = None if stored is None or n_bytes is None else n_bytes + len(stored)
         if size >= max_bytes:
-            yield chunk
-            chunk, size = [], 0
+            yield chunk, n_bytes
+            chunk, size, n_bytes = [], 0, 0
     if chunk:
-        yield chunk
+        yield chunk, n_bytes

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from polyseq.errors import ConfigError
-from polyseq.records import sample_as_bytes
 from polyseq.tokenizers.base import UNK_ID
 
 KINDS = ("token", "special", "unk", "fallback", "gap")  # gap: characters that no token covers
@@ -254,8 +253,8 @@ def parse_compare(spec: str) -> list[tuple[str, str, list[str]]]:
 
 
 class CompareStats:
-    """One line of the table as running sums: samples and their ids are added as they come
-    (`add_batch`), so the input need not be held; `row()` gives the figures."""
+    """One line of the table as running sums: the ids of a batch of samples and the batch's stored
+    size are added as they come (`add_batch`), so the input need not be held; `row()` gives the figures."""
 
     def __init__(self, label: str, tokenizer: Any):
         self.label, self.tokenizer = label, tokenizer
@@ -263,20 +262,19 @@ class CompareStats:
         self.bytes_known = True  # false once a sample has no byte form: bits per byte stay unreported
         self.counts: Counter[int] = Counter()
 
-    def add_batch(self, samples: Sequence[Any], seqs: Sequence[Sequence[int]]) -> None:
+    def add_batch(self, seqs: Sequence[Sequence[int]], n_bytes: int | None) -> None:
+        """`seqs`: the batch's ids; `n_bytes`: its samples' stored size (`polyseq.records.sample_as_bytes`),
+        None when one of them has no byte form."""
         for ids in seqs:
             self.n_samples += 1
             self.n_tokens += len(ids)
             self.counts.update(ids)
-        if self.bytes_known:
-            stored = [sample_as_bytes(s) for s in samples]
-            self.bytes_known = all(b is not None for b in stored)
-            self.n_bytes += sum(len(b) for b in stored if b is not None)
+        self.bytes_known = self.bytes_known and n_bytes is not None
+        self.n_bytes += n_bytes or 0
 
     def row(self) -> dict[str, Any]:
-        """Vocabulary size, mean tokens per sample, bytes per token (the samples' stored size,
-        `polyseq.records.sample_as_bytes`; None for samples without one) and the % of <unk> +
-        byte-fallback tokens."""
+        """Vocabulary size, mean tokens per sample, bytes per token (None for samples without a byte
+        form) and the % of <unk> + byte-fallback tokens."""
         tok, n_tokens = self.tokenizer, self.n_tokens
         n_bytes = self.n_bytes if self.bytes_known else 0
         specials = frozenset(tok.special_tokens.values())
@@ -287,13 +285,6 @@ class CompareStats:
                 "bytes_per_token": n_bytes / n_tokens if n_bytes and n_tokens else None,
                 "unk_fallback_pct": 100 * odd / n_tokens if n_tokens else 0.0,
                 "trained": bool(getattr(tok, "trainable", False))}
-
-
-def compare_row(label: str, tokenizer: Any, samples: Sequence[Any], seqs: Sequence[Sequence[int]]) -> dict[str, Any]:
-    """One line of the table for samples at hand (`CompareStats` over them)."""
-    stats = CompareStats(label, tokenizer)
-    stats.add_batch(samples, seqs)
-    return stats.row()
 
 
 _HEADER = ["tokenizer", "vocab size", "tokens/sample", "bytes/token", "% unk/fallback"]
