@@ -110,23 +110,21 @@ def score(fitted: Fitted, split: str) -> dict[str, float]:
 
     target = fitted.targets[split]
     metrics = fitted.task.metrics(fitted.info)
-    if fitted.output == "labels":  # every position of every record, as the task's step counts real tokens
-        target = np.concatenate(target) if len(target) else np.empty(0, dtype=np.int64)
-        out = np.concatenate([np.asarray(p, dtype=np.float64) for p in fitted.baseline.predict(samples)])
-        probs = np.clip(out, 1e-12, 1.0)
-        loss = float(-np.log(probs[np.arange(len(target)), target]).mean())
-        metrics.update(torch.from_numpy(out.argmax(1)), torch.from_numpy(target))
-        values = {k: float(v) for k, v in metrics.compute().items()}
-        return {"loss": loss, **{k: v for k, v in values.items() if not math.isnan(v)}}
-    out = np.asarray(fitted.baseline.predict(samples), dtype=np.float64)
-    if fitted.output == "classes":
-        probs = np.clip(out, 1e-12, 1.0)
-        loss = float(-np.log(probs[np.arange(len(target)), target]).mean())
-        metrics.update(torch.from_numpy(out).float(), torch.from_numpy(target))
-    else:
+    if fitted.output == "values":
+        out = np.asarray(fitted.baseline.predict(samples), dtype=np.float64)
         std = np.asarray(fitted.info.target_std)
         loss = float((((out - target) / std) ** 2).mean())
         metrics.update(torch.from_numpy(out).reshape(len(target), -1), torch.from_numpy(np.asarray(target)).reshape(len(target), -1))
+    else:  # probabilities of each class per record ("classes") or of each label per position ("labels")
+        if fitted.output == "labels":  # every position of every record, as the task's step counts real tokens
+            target = np.concatenate(target) if len(target) else np.empty(0, dtype=np.int64)
+            out = np.concatenate([np.asarray(p, dtype=np.float64) for p in fitted.baseline.predict(samples)])
+            metrics.update(torch.from_numpy(out.argmax(1)), torch.from_numpy(target))  # the tag metrics take label ids
+        else:
+            out = np.asarray(fitted.baseline.predict(samples), dtype=np.float64)
+            metrics.update(torch.from_numpy(out).float(), torch.from_numpy(target))
+        probs = np.clip(out, 1e-12, 1.0)
+        loss = float(-np.log(probs[np.arange(len(target)), target]).mean())
     values = {k: float(v) for k, v in metrics.compute().items()}
     return {"loss": loss, **{k: v for k, v in values.items() if not math.isnan(v)}}
 
@@ -138,10 +136,8 @@ def prediction_columns(fitted: Fitted, samples: Sequence[Any]) -> list[dict[str,
     if fitted.output == "bits":
         raise ConfigError(f"a {fitted.task.name!r} baseline has nothing to predict per record (as `polyseq predict` "
                           "has not); its metrics are in baseline.json")
-    if fitted.output == "labels":  # as the tag task's predict: one label per position, joined
-        names = fitted.info.labels
-        joiner = "" if all(len(str(n)) == 1 for n in names) else " "
-        return [{"prediction": joiner.join(str(names[i]) for i in np.asarray(p).argmax(1))}
+    if fitted.output == "labels":  # as the task's own predict writes them: one label per position
+        return [{"prediction": fitted.task.label_string(fitted.info.labels, np.asarray(p).argmax(1))}
                 for p in fitted.baseline.predict(list(samples))]
     out = np.asarray(fitted.baseline.predict(list(samples)), dtype=np.float64)
     if fitted.output == "classes":

@@ -13,7 +13,7 @@ Inputs longer than the model's max_length are labelled window by window.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from polyseq.errors import ConfigError, ReaderError
@@ -150,11 +150,16 @@ class Tag(Task):
         window = model.info.max_length
         preds = torch.cat([model.head(model.backbone(ids[:, i : i + window], mask[:, i : i + window])).argmax(-1)
                            for i in range(0, max(ids.shape[1], 1), window)], dim=1)
-        names = model.info.labels
-        joiner = "" if all(len(n) == 1 for n in names) else " "
         rows = []
         for row_preds, spans, n, real in zip(preds.cpu().numpy(), batch["spans"].cpu().numpy(),
                                              batch["n_positions"].tolist(), mask.cpu().numpy(), strict=True):
             per_position = position_labels(row_preds[real], spans[real][:, 0], n)
-            rows.append({"prediction": joiner.join(names[i] for i in per_position)})
+            rows.append({"prediction": self.label_string(model.info.labels, per_position)})
         return rows
+
+    @staticmethod
+    def label_string(names: Sequence[str], label_ids: Iterable[int]) -> str:
+        """The `prediction` column: one label per position, joined ("" between one-character labels,
+        else a space), as `polyseq baseline` writes it too."""
+        joiner = "" if all(len(str(n)) == 1 for n in names) else " "
+        return joiner.join(str(names[i]) for i in label_ids)
