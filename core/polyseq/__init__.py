@@ -19,6 +19,7 @@ Building blocks for a domain (see docs/writing-a-plugin.md):
     read_table, read_jsonl, read_fasta_like, table_reader, ...    readers with `column`/`target`
     SymbolBPE, Vocab, TokenizerMixin, Span, char_spans...         parts for a tokenizer of your own
     DatasetEntry, RemoteFile, TaskSpec                            catalog entries
+    Baseline, FeatureLinear, NgramLinear, WindowLinear            classical baselines (register_baselines)
 
 Importing polyseq imports neither torch nor any domain library; the building blocks are
 imported when first used.
@@ -115,6 +116,12 @@ _LAZY: dict[str, str] = {
     # plugins registered by hand (notebooks, tests)
     "register_plugin": "polyseq.plugins:register",
     "unregister_plugin": "polyseq.plugins:unregister",
+    # baseline building blocks (register_baselines)
+    "Baseline": "polyseq.baselines.base:Baseline",
+    "FeatureLinear": "polyseq.baselines.linear:FeatureLinear",
+    "NgramLinear": "polyseq.baselines.linear:NgramLinear",
+    "WindowLinear": "polyseq.baselines.window:WindowLinear",
+    "sample_text": "polyseq.baselines.base:sample_text",
     # catalog entries
     "DatasetEntry": "polyseq.catalog.entry:DatasetEntry",
     "RemoteFile": "polyseq.catalog.entry:RemoteFile",

@@ -4,8 +4,7 @@ for values) - the usual baseline for language identification and code classifica
 
 from __future__ import annotations
 
-from polyseq import hookimpl
-from polyseq.baselines import NgramLinear
+from polyseq import NgramLinear, hookimpl
 
 CODE_TOKENS = r"[A-Za-z_]\w*|\d+|[^\w\s]"
 

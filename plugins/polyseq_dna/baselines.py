@@ -8,13 +8,12 @@ whose plain k-mer baseline this is). Counts are scaled per feature to unit maxim
 For a label per base (tag): a sliding-window classifier, the one-hot bases of a 121-bp window centred
 on each base plus the window's 3-mer counts (codon usage, as in the in-frame composition statistics
 of Fickett's TESTCODE and GeneMark's coding potential) -> multinomial logistic regression, fitted on
-200,000 bases drawn at random from the train split (`polyseq.baselines.WindowLinear`).
+200,000 bases drawn at random from the train split (`polyseq.WindowLinear`).
 """
 
 from __future__ import annotations
 
-from polyseq import hookimpl
-from polyseq.baselines import NgramLinear, WindowLinear
+from polyseq import NgramLinear, WindowLinear, hookimpl
 
 
 class KmerLogistic(NgramLinear):

@@ -3,8 +3,7 @@ runs, numbers and single symbols) + logistic regression (ridge for values)."""
 
 from __future__ import annotations
 
-from polyseq import hookimpl
-from polyseq.baselines import NgramLinear
+from polyseq import NgramLinear, hookimpl
 
 LATEX_TOKENS = r"\\[A-Za-z]+|\\.|[A-Za-z]+|\d+|[^\w\s]"
 

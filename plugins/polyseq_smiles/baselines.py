@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from polyseq import hookimpl
-from polyseq.baselines import Baseline, FeatureLinear, sample_text
+from polyseq import Baseline, FeatureLinear, hookimpl, sample_text
 
 
 def morgan_bits(samples: Sequence[Any], radius: int, n_bits: int, name: str) -> Any:

@@ -4,8 +4,7 @@ bigrams" (2012), with sublinear term frequency."""
 
 from __future__ import annotations
 
-from polyseq import hookimpl
-from polyseq.baselines import NgramLinear
+from polyseq import NgramLinear, hookimpl
 
 
 class WordTfidf(NgramLinear):

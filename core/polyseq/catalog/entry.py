@@ -194,9 +194,9 @@ class DatasetEntry:
         """The spec of task `name` (the first task when None); an unknown task names the choices."""
         if name is None:
             return self.tasks[0]
-        for spec in self.tasks:
-            if spec.task == name:
-                return spec
+        specs = {spec.task: spec for spec in self.tasks}
+        if name in specs:
+            return specs[name]
         raise ConfigError(
             f"dataset {self.name!r} has no task {name!r}. Its tasks: {', '.join(self.task_names)} "
             f"(`polyseq datasets info {self.name}` describes them)"
