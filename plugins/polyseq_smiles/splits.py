@@ -2,9 +2,11 @@
 
 A scaffold split keeps molecules that share a ring system on the same side, so a test set measures
 how a model does on chemotypes it has not seen - what chemists expect of an honest property
-benchmark (MoleculeNet, Wu et al. 2018). As in MoleculeNet/DeepChem, scaffold groups are sorted
-largest first and given to the first part (train) until it is full, then to the next; the split is
-deterministic. Acyclic molecules share the empty scaffold; unparseable ones form one group each.
+benchmark (MoleculeNet, Wu et al. 2018). As in MoleculeNet/DeepChem's ScaffoldSplitter, scaffold
+groups are sorted by size, then by their first record, both descending (among groups of one size the
+one that starts later in the file comes first), and each goes to the first part with room for all of
+it; the split is deterministic and gives DeepChem's parts for the same records. Acyclic molecules
+share the empty scaffold; unparseable ones form one group each.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ def scaffold_split(records: Sequence[Any], fractions: Sequence[float], seed: int
     """Indices per part; whole scaffold groups, largest first, fill the parts in order.
 
     A group goes to the first part that still has room for all of it, otherwise to the last part.
+    Ties in size go to the group whose first record comes later (DeepChem's order: the smallest
+    groups that start earliest in the file end up in the last part).
     `seed` is accepted for the common signature and not used: the split depends on the molecules only.
     """
     values = _check_fractions(fractions)
@@ -75,7 +79,7 @@ def scaffold_split(records: Sequence[Any], fractions: Sequence[float], seed: int
     for i, r in enumerate(records):
         key = scaffold(_smiles(r))
         groups.setdefault(f"\0invalid {i}" if key is None else key, []).append(i)
-    ordered = sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+    ordered = sorted(groups.values(), key=lambda g: (len(g), g[0]), reverse=True)
     cuts = _cut_points(len(records), values)
     parts: list[list[int]] = [[] for _ in values]
     for group in ordered:

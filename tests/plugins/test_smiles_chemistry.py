@@ -96,6 +96,36 @@ def test_scaffold_split_keeps_each_scaffold_on_one_side_largest_groups_in_train(
     assert len(parts[2]) > 0 and len(DOMAIN.splits) == 2
 
 
+def _deepchem_rule(scaffolds: list[str], frac_train: float, frac_valid: float) -> list[list[int]]:
+    """MoleculeNet's scaffold split as DeepChem's ScaffoldSplitter states it, written out again here:
+    groups sorted by (size, first index) descending; train while it fits, then valid, then test."""
+    groups: dict[str, list[int]] = {}
+    for i, key in enumerate(scaffolds):
+        groups.setdefault(key, []).append(i)
+    n = len(scaffolds)
+    train, valid, test = [], [], []
+    for group in sorted(groups.values(), key=lambda g: (len(g), g[0]), reverse=True):
+        if len(train) + len(group) > frac_train * n:
+            if len(train) + len(valid) + len(group) > (frac_train + frac_valid) * n:
+                test += group
+            else:
+                valid += group
+        else:
+            train += group
+    return [sorted(train), sorted(valid), sorted(test)]
+
+
+def test_scaffold_split_gives_deepchems_parts():
+    # ties among the many one-molecule groups decide which molecules are tested: DeepChem gives the
+    # later-starting group first, so the earliest singletons land in test (a reversed tie-break put
+    # all 204 BBBP test molecules in one class)
+    records = [Record(s) for s in NCI]
+    scaffolds = [scaffold(s) for s in NCI]
+    assert None not in scaffolds
+    assert scaffold_split(records, [0.8, 0.1, 0.1], seed=0) == _deepchem_rule(scaffolds, 0.8, 0.1)
+    assert scaffold_split(records, [0.7, 0.15, 0.15], seed=0) == _deepchem_rule(scaffolds, 0.7, 0.15)
+
+
 def test_scaffold_of_known_molecules():
     assert scaffold("CC(=O)Oc1ccccc1C(=O)O") == "c1ccccc1"
     assert scaffold("CCO") == "" and scaffold("C1CC") is None
