@@ -295,6 +295,23 @@ class Domain:
             return text
         return resolve(self.parse, f"domain {self.name!r}, parse")(text)
 
+    def augmenter(self, names: Sequence[str], flag: str = "--data.augment") -> Callable[[Any, Any], Any]:
+        """`aug(sample, rng) -> sample` applying the named augmentations in order; an unknown name is
+        a ConfigError naming `flag` and listing the domain's augmentations."""
+        known = ", ".join(self.augmentations) or "(none)"
+        unknown = [n for n in names if n not in self.augmentations]
+        if unknown:
+            raise ConfigError("; ".join(f"{flag}: domain {self.name!r} has no augmentation {n!r}. Available: {known}"
+                                        for n in unknown))
+        augs = [resolve(self.augmentations[n], f"augmentation {n!r}") for n in names]
+
+        def augment(sample: Any, rng: Any) -> Any:
+            for aug in augs:
+                sample = aug(sample, rng)
+            return sample
+
+        return augment
+
     def part(self, attribute: str) -> Any:
         """The resolved optional part (`"validator"`, `"writer"`, `"metrics"`...), or a clear error."""
         ref = getattr(self, attribute, None)

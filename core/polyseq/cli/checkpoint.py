@@ -97,5 +97,10 @@ def read_input(domain: Any, path: Path, command: str, args: argparse.Namespace |
 
 def model_items(loaded: Loaded, records: list[Any]) -> list[dict[str, Any]]:
     """Dataset items as the model saw them in training (the task decides: <cls>, cut to max_length...)."""
+    return sample_items(loaded, [r.sample for r in records])
+
+
+def sample_items(loaded: Loaded, samples: list[Any]) -> list[dict[str, Any]]:
+    """`model_items` of bare samples (augmented copies of records, for instance)."""
     task, tokenizer, info = loaded.model.task, loaded.tokenizer, loaded.info
-    return [task.inference_item(r.sample, tokenizer, info) for r in records]
+    return [task.inference_item(s, tokenizer, info) for s in samples]

@@ -415,20 +415,12 @@ class SequenceDataModule(pl.LightningDataModule):
     def _augmented_encoder(self) -> Any:
         import random
 
-        augs = []
-        for name in self.augment:
-            if name not in self.domain.augmentations:
-                known = ", ".join(self.domain.augmentations) or "(none)"
-                raise ConfigError(f"--data.augment: domain {self.domain_name!r} has no augmentation {name!r}. Available: {known}")
-            augs.append(resolve(self.domain.augmentations[name], f"augmentation {name!r}"))
+        augment = self.domain.augmenter(self.augment)
         samples = [r.sample for r in self.read_split_records()["train"]]
         rng = random.Random(self.seed)
 
         def encode(i: int) -> list[int]:
-            sample = samples[i]
-            for aug in augs:
-                sample = aug(sample, rng)
-            return self.tokenizer.encode(sample)
+            return self.tokenizer.encode(augment(samples[i], rng))
 
         return encode
 

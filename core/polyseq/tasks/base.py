@@ -44,6 +44,7 @@ class Task:
     backbone_mode: ClassVar[str] = "bidirectional"  # the mode its (encoder) backbone is built in
     generates: ClassVar[str | None] = None  # "prompt": continues a prompt (lm); "input": maps input records (seq2seq)
     augmentable: ClassVar[bool] = True  # training samples may pass through the domain's augmentations
+    record_outputs_defined: ClassVar[bool] = False  # `record_outputs`/`output_rows` exist (predict --tta, --split metrics)
     uses_target_domain: ClassVar[bool] = False  # targets are sequences of --data.target_domain (seq2seq)
     primary_metric: ClassVar[tuple[str, ...]] = ("loss",)  # candidates, first present wins (without "val/")
     higher_is_better: ClassVar[bool] = False
@@ -127,6 +128,17 @@ class Task:
         """One dict of output columns per item of `batch` (`polyseq predict` writes them as CSV)."""
         how = " (use polyseq generate)" if self.generates else ""
         raise ConfigError(f"a {self.name!r} model has nothing to predict per record{how}")
+
+    def record_outputs(self, model: Any, batch: Batch) -> torch.Tensor:
+        """(B, ...) outputs per record that can be averaged over augmented copies of an input and
+        scored by `metrics` (class probabilities, values in target units): `polyseq predict --tta`.
+        Tasks whose outputs cannot be averaged (sequences, per-position labels) keep this error."""
+        raise ConfigError(f"--tta: a {self.name!r} model's predictions cannot be averaged over augmented copies "
+                          "of an input (classify and regress models can)")
+
+    def output_rows(self, model: Any, outputs: torch.Tensor) -> list[dict[str, Any]]:
+        """`predict`'s columns from `record_outputs` (averaged or not)."""
+        raise ConfigError(f"a {self.name!r} model has no per-record outputs to write")
 
     def generate(self, model: Any, inputs: list[Any], options: Mapping[str, Any]) -> list[Any]:
         """Samples of the output domain: continuations of prompt ids ("prompt") or maps of input

@@ -21,6 +21,7 @@ class Classify(Task):
     higher_is_better = True
     report_metrics = ("f1", "auroc")
     result_plot = "classes"
+    record_outputs_defined = True
 
     def prepare_targets(self, records: Any, tokenizer: Any, data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         records_with_targets(records, data.target)
@@ -69,11 +70,17 @@ class Classify(Task):
         return cls_item(tokenizer.encode(sample), info.max_length)
 
     def predict(self, model: Any, batch: dict[str, Any], options: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return self.output_rows(model, self.record_outputs(model, batch))
+
+    def record_outputs(self, model: Any, batch: dict[str, Any]) -> torch.Tensor:
         from polyseq.training.heads import pooled_outputs
 
+        return pooled_outputs(model, batch).float().softmax(-1)
+
+    def output_rows(self, model: Any, outputs: torch.Tensor) -> list[dict[str, Any]]:
         labels = model.info.labels
         rows = []
-        for probs in pooled_outputs(model, batch).softmax(-1).tolist():
+        for probs in outputs.tolist():
             best = max(range(len(probs)), key=probs.__getitem__)
             rows.append({"prediction": labels[best], **{f"prob_{lab}": round(p, 6) for lab, p in zip(labels, probs, strict=True)}})
         return rows

@@ -86,6 +86,7 @@ class Regress(Task):
     primary_metric = ("rmse",)
     report_metrics = ("mae", "r2")
     result_plot = "values"
+    record_outputs_defined = True
 
     def prepare_targets(self, records: Any, tokenizer: Any, data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         import numpy as np
@@ -134,7 +135,12 @@ class Regress(Task):
         return cls_item(tokenizer.encode(sample), info.max_length)
 
     def predict(self, model: Any, batch: dict[str, Any], options: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return self.output_rows(model, self.record_outputs(model, batch))
+
+    def record_outputs(self, model: Any, batch: dict[str, Any]) -> torch.Tensor:
         from polyseq.training.heads import pooled_outputs
 
-        values = pooled_outputs(model, batch) * model.target_std + model.target_mean
-        return [{f"pred_{name}": v for name, v in zip(model.info.target_names, row, strict=True)} for row in values.tolist()]
+        return pooled_outputs(model, batch) * model.target_std + model.target_mean
+
+    def output_rows(self, model: Any, outputs: torch.Tensor) -> list[dict[str, Any]]:
+        return [{f"pred_{name}": v for name, v in zip(model.info.target_names, row, strict=True)} for row in outputs.tolist()]

@@ -124,7 +124,7 @@ def evaluate(run: Run, checkpoint: str | Path | None = None, batch_size: int = 6
     if model.task.result_plot != task.result_plot:
         raise PolyseqError(f"{flag} {checkpoint}: a {model.task.name!r} model, but {run.config} trained "
                            f"--data.task={task.name}; give a checkpoint of this run")
-    records, targets = _validation_split(run, data, model)
+    records, targets = split_records(run, data, model, "val")
     return Evaluation(model.task.result_plot, _names(model), _predict(model, records, batch_size), targets, checkpoint)
 
 
@@ -132,27 +132,30 @@ def _names(model: Any) -> tuple[str, ...]:
     return tuple(model.info.labels if model.task.result_plot == "classes" else model.info.target_names)
 
 
-def _validation_split(run: Run, data: dict[str, Any], model: Any) -> tuple[list[Any], Any]:
-    """The val records of the run's data module (same files, split and seed) and the task's targets for them."""
+def split_records(run: Run, data: dict[str, Any], model: Any, split: str) -> tuple[list[Any], Any]:
+    """The `split` records of the run's data module (same files, split and seed: its `data` section
+    from config.yaml) and the task's targets for them."""
     import numpy as np
 
     from polyseq.data.module import SequenceDataModule
 
+    name = {"val": "validation", "test": "test"}.get(split, split)
     accepted = inspect.signature(SequenceDataModule.__init__).parameters
     options = {k: _located(v, k, run) for k, v in data.items() if k in accepted}
     try:
         datamodule = SequenceDataModule(**options)
         records = datamodule.read_split_records()
-        if "val" not in records:
-            raise PolyseqError("the data module has no validation split")
+        if not records.get(split):
+            raise PolyseqError(f"the data module has no {name} split"
+                               + (" (the run had two split_fractions)" if split == "test" else ""))
         targets, target_info = model.task.prepare_targets(records, model.tokenizer(), datamodule)
     except PolyseqError as e:
-        raise PolyseqError(f"{run.config}: rebuilding the validation split: {e}") from None
+        raise PolyseqError(f"{run.config}: rebuilding the {name} split: {e}") from None
     for key in ("labels", "target_names"):
         if key in target_info and tuple(target_info[key]) != tuple(getattr(model.info, key)):
             raise PolyseqError(f"{run.config}: the data now gives {key} {list(target_info[key])} but the checkpoint was "
                                f"trained with {list(getattr(model.info, key))}; the data files changed since the run")
-    return records["val"], np.asarray(targets["val"])
+    return records[split], np.asarray(targets[split])
 
 
 def _located(value: Any, key: str, run: Run) -> Any:
