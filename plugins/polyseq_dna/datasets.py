@@ -145,7 +145,10 @@ ECOLI = DatasetEntry(
         size=1_424_935,
         mirror_path="dna/ecoli_k12_genome/GCF_000005845.2_ASM584v2_genomic.fna.gz",
     ),),
-    tasks=(TaskSpec("lm", reader_options={"window": 10_000, "stride": 10_000}),),
+    tasks=(TaskSpec("lm", reader_options={"window": 10_000, "stride": 10_000}),
+           TaskSpec("mlm", reader_options={"window": 60, "stride": 60},
+                    description="77,361 adjacent 60-nt windows (the splice-junction length): masked-LM "
+                                "pretraining of encoders (dna_pretrain_ecoli.yaml)")),
 )
 
 ECOLI_GBFF = "GCF_000005845.2_ASM584v2_genomic.gbff.gz"

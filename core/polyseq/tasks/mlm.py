@@ -1,7 +1,15 @@
-"""`mlm`: masked-token prediction (BERT's objective) - pretraining for encoders."""
+"""`mlm`: masked-token prediction (BERT's objective) - pretraining for encoders.
+
+A record longer than `--data.max_length` is read as consecutive pieces of that many tokens
+(`RecordPieces`), so a genome window or a long document is learnt whole (`RecordDataset`'s cut
+to the first max_length tokens, right for a classifier, would drop the rest silently). With
+`--data.augment` each record is re-tokenised on the fly and its pieces cannot be fixed in
+advance: it is truncated, and a warning says how many records are cut.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +18,38 @@ from polyseq.tasks.lm import loss_scales, token_loss
 
 if TYPE_CHECKING:
     import torch
+
+log = logging.getLogger(__name__)
+
+
+class RecordPieces:
+    """Item k: piece k of the records cut into consecutive runs of `max_length` ids (the last of a
+    record shorter; an empty record is one empty piece). `index` is the piece's record."""
+
+    def __init__(self, arrays: Any, max_length: int):
+        import numpy as np
+
+        self.arrays = arrays
+        lengths = arrays.lengths().astype(np.int64)
+        pieces = np.maximum(1, -(-lengths // max_length))
+        self.record = np.repeat(np.arange(len(lengths), dtype=np.int64), pieces)
+        first = np.repeat(np.cumsum(pieces) - pieces, pieces)  # item number of each record's first piece
+        self.start = (np.arange(len(self.record), dtype=np.int64) - first) * max_length
+        self.stop = np.minimum(self.start + max_length, lengths[self.record])
+
+    def __len__(self) -> int:
+        return len(self.record)
+
+    def __getitem__(self, k: int) -> dict[str, Any]:
+        import torch
+
+        if not 0 <= k < len(self):
+            raise IndexError(f"piece {k} of {len(self)}")
+        ids = self.arrays.sequence(int(self.record[k]))[self.start[k] : self.stop[k]]
+        return {"input_ids": torch.tensor(ids.tolist(), dtype=torch.long), "index": int(self.record[k])}
+
+    def lengths(self) -> Any:
+        return self.stop - self.start
 
 
 class MaskingCollate:
@@ -40,6 +80,14 @@ class MaskedLanguageModel(Task):
     def dataset(self, arrays: Any, info: Any, encode: Any = None) -> Any:
         from polyseq.data.datasets import RecordDataset
 
+        if encode is None:
+            return RecordPieces(arrays, info.max_length)
+        cut = int((arrays.lengths() > info.max_length).sum())
+        if cut:
+            log.warning("mlm with --data.augment: %d of %d training records are longer than --data.max_length=%d "
+                        "and are truncated to it (augmented samples are re-tokenised on the fly, so they are not "
+                        "cut into pieces); raise --data.max_length or cut the records shorter (e.g. the reader's "
+                        "window option)", cut, len(arrays), info.max_length)
         return RecordDataset(arrays, info.max_length, add_cls=False, encode=encode)
 
     def collate(self, info: Any, options: Mapping[str, Any], seed: int = 0) -> MaskingCollate:
