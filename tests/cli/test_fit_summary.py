@@ -92,7 +92,8 @@ def test_a_run_without_a_csv_logger_still_ends_with_its_summary(tmp_path, monkey
     assert "best val/loss" in summary[0] and summary[1].startswith("  last: val/loss")
 
 
-def test_a_run_that_stops_before_its_first_validation_keeps_last_ckpt_without_a_warning(tmp_path, monkeypatch):
+def test_a_run_that_stops_inside_its_first_epoch_validates_there_without_a_warning(tmp_path, monkeypatch):
+    # max_steps 2 of a 27-batch epoch: validated at step 2 (ValidateAtLastStep), so ranked and saved
     monkeypatch.chdir(tmp_path)
     fasta = tmp_path / "g.fa"
     fasta.write_text("".join(f">r{i}\n" + "ACGT" * 20 + "\n" for i in range(60)))
@@ -101,4 +102,4 @@ def test_a_run_that_stops_before_its_first_validation_keeps_last_ckpt_without_a_
         assert main(["fit", "--data.domain", "dna", "--data.train", str(fasta), "--data.max_length", "16",
                      "--data.batch_size", "2", "--trainer.default_root_dir", "root", *TINY, "--trainer.max_steps", "2"]) == 0
     assert not [w for w in caught if "could not find the monitored key" in str(w.message)]
-    assert [p.name for p in (tmp_path / "root").rglob("*.ckpt")] == ["last.ckpt"]
+    assert sorted(p.name for p in (tmp_path / "root").rglob("*.ckpt")) == ["best-0-2.ckpt", "last.ckpt"]

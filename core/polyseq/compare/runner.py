@@ -164,7 +164,7 @@ def run_one(cfg: CompareConfig, spec: RunSpec) -> dict[str, Any]:
 def _train(cfg: CompareConfig, spec: RunSpec, folder: Path) -> dict[str, Any]:
     import yaml
 
-    from polyseq.training.callbacks import SampleMetrics
+    from polyseq.training.callbacks import SampleMetrics, ValidateAtLastStep
     from polyseq.training.cli import build, default_checkpoint
 
     # the folder holds fit.yaml and log.txt, written here; Lightning would warn that it "is not empty"
@@ -173,7 +173,7 @@ def _train(cfg: CompareConfig, spec: RunSpec, folder: Path) -> dict[str, Any]:
     (folder / "fit.yaml").write_text(f"# {spec.run_id}: one run of `polyseq compare {cfg.path}`\n"
                                      + yaml.safe_dump(fit, sort_keys=False))
     # `fit`'s own checkpointing; generated samples are judged once, on the final weights, not at every validation
-    cli = build(["--config", str(folder / "fit.yaml")], run=False, callbacks=[default_checkpoint()])
+    cli = build(["--config", str(folder / "fit.yaml")], run=False, callbacks=[default_checkpoint(), ValidateAtLastStep()])
     trainer, model, data = cli.trainer, cli.model, cli.datamodule
     meter = RunMeter()
     trainer.callbacks.append(meter)

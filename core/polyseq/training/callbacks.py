@@ -85,6 +85,21 @@ def flops_per_token(model: Any, seq_len: int) -> float:
     return 6.0 * rest + sum(m.flops_per_token(seq_len) for m in own)
 
 
+class ValidateAtLastStep(pl.Callback):
+    """Validate (and so checkpoint) at the step where `--trainer.max_steps` stops a run mid-epoch.
+
+    Lightning validates at epoch ends or every `val_check_interval` batches; a run that reaches
+    max_steps in the middle of an epoch stopped without validating its last steps, and its
+    `last.ckpt` (written at validation ends) held the weights of the last validation, not of the
+    end of training. Asking the Trainer to stop at that batch makes it validate there, as it does for
+    early stopping; a run whose last step is validated anyway is unchanged.
+    """
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
+        if trainer.max_steps is not None and 0 < trainer.max_steps <= trainer.global_step:
+            trainer.should_stop = True
+
+
 class LearningRate(pl.Callback):
     """Log `train/lr` (the learning rate the step about to run uses; `train/lr_group<i>` for each
     parameter group after the first whose rate differs) every `every` training batches (default: the

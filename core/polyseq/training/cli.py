@@ -22,7 +22,7 @@ from pytorch_lightning.cli import LightningCLI
 from pytorch_lightning.loggers import CSVLogger
 
 from polyseq.data.module import SequenceDataModule
-from polyseq.training.callbacks import LearningRate, SampleMetrics, Throughput
+from polyseq.training.callbacks import LearningRate, SampleMetrics, Throughput, ValidateAtLastStep
 from polyseq.training.module import SequenceModel
 
 LIGHTNING_COMMANDS = ("fit", "validate", "test")
@@ -104,9 +104,9 @@ def safe_checkpoint(config) -> None:  # type: ignore[no-untyped-def]
 
 
 class BestAndLast(ModelCheckpoint):
-    """`fit`'s checkpoints: the best on val/loss and last.ckpt. A run that never validates
-    (`--trainer.limit_val_batches 0`) keeps last.ckpt only, and so does a run that stops before its
-    first validation (`--trainer.max_steps` inside the first epoch), instead of Lightning warning
+    """`fit`'s checkpoints: the best on val/loss and last.ckpt (the state at the end of every epoch,
+    and where max_steps ends one early). A run that never validates (`--trainer.limit_val_batches 0`,
+    or a first validation epoch it never reaches) keeps last.ckpt only, instead of Lightning warning
     that val/loss cannot be found: there is nothing to rank yet."""
 
     def setup(self, trainer, pl_module, stage: str) -> None:  # type: ignore[no-untyped-def]
@@ -118,6 +118,15 @@ class BestAndLast(ModelCheckpoint):
         if self.monitor not in monitor_candidates and not trainer.fit_loop.epoch_loop.val_loop._has_run:
             return  # Lightning would warn; once validation has run, a missing val/loss is still its error
         super()._save_topk_checkpoint(trainer, monitor_candidates)
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:  # type: ignore[no-untyped-def]
+        """last.ckpt at every epoch end (and where max_steps ends one early), whether or not val/loss
+        improved: Lightning writes `last` only in a step where it also wrote a top-k checkpoint, so a
+        run whose final epochs did not improve kept an older state under that name."""
+        super().on_train_epoch_end(trainer, pl_module)
+        if (self.save_last and self._should_save_on_train_epoch_end(trainer) and not trainer.fast_dev_run
+                and not trainer.sanity_checking and self._last_global_step_saved != trainer.global_step):
+            self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
 
 
 def default_checkpoint() -> ModelCheckpoint:
@@ -142,7 +151,7 @@ def build(argv: Sequence[str], run: bool = True, **trainer_defaults: Any) -> Pol
         trainer_defaults={
             "accelerator": "cpu",
             "default_root_dir": "runs",
-            "callbacks": [default_checkpoint(), SampleMetrics(), Throughput(), LearningRate()],
+            "callbacks": [default_checkpoint(), SampleMetrics(), Throughput(), LearningRate(), ValidateAtLastStep()],
             "logger": {"class_path": "pytorch_lightning.loggers.CSVLogger", "init_args": {"save_dir": ROOT_DIR}},
             "gradient_clip_val": 1.0,
             **trainer_defaults,
