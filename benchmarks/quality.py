@@ -11,7 +11,14 @@ metrics.csv. Not a test: it takes minutes.
 `--test` holds out a test split (`--data.split_fractions=[0.8,0.1,0.1]` unless the run sets its own
 fractions) and adds `--test_after_fit=true`: the test split is scored once, with the checkpoint
 chosen on validation, and the table gives it beside the best validation value, as mean ± std over
-`--seeds` (each seed draws the split and the initialisation).
+`--seeds` (each seed draws the initialisation; the split is `--data.seed`'s, 0 unless the config says).
+
+    ... python -m benchmarks.quality --finetune [--test] [--seeds 0,1,2] [--only NAME]
+
+`--finetune` runs each pretraining config once, then its fine-tuning config(s) from the pretrained
+checkpoint and from scratch (`--model.init_from=null`) per seed, and the entry's classical baseline
+once on the same data; with `--test` the figure is the test split's, scored with the
+best-validation checkpoint.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import math
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from polyseq.cli import main as polyseq
 
@@ -111,40 +119,94 @@ def generation_rows(only: str | None) -> list[str]:
     return lines
 
 
-# name: (pretrain config, fine-tune config, metric, lower is better)
+class Finetune(NamedTuple):
+    """A pretrain -> fine-tune comparison: the fine-tuning config, run as shipped and with --model.init_from=null."""
+
+    pretrain: str  # config writing the checkpoint the fine-tuning config names (relative to the run folder)
+    finetune: str
+    metric: str
+    lower: bool  # lower is better
+    baseline: str | None = None  # a `polyseq baseline` scored on the fine-tuning config's data, once
+
+
 FINETUNE = {
-    "ESOL (scaffold split) after MOSES LM pretraining": ("smiles_pretrain_moses", "smiles_finetune_esol", "val/rmse", True),
-    "splice junctions after E. coli LM pretraining": ("dna_pretrain_ecoli", "dna_finetune_splice", "val/acc", False),
+    "ESOL (random 80/10/10) after MOSES masked-LM pretraining": Finetune(
+        "smiles_pretrain_moses", "smiles_finetune_esol", "val/rmse", True, "morgan_rf"),
+    "FreeSolv (random 80/10/10) after MOSES masked-LM pretraining": Finetune(
+        "smiles_pretrain_moses", "smiles_finetune_freesolv", "val/rmse", True, "morgan_rf"),
+    "splice junctions after E. coli LM pretraining": Finetune("dna_pretrain_ecoli", "dna_finetune_splice", "val/acc", False),
 }
 
 
-def finetune_rows(only: str | None, seeds=(0, 1, 2)) -> list[str]:
+def config_path(config: str) -> str:
+    return str(ROOT / "examples" / "configs" / f"{config}.yaml")
+
+
+def baseline_metric(name: str, config: str, metric: str, test: bool, out: Path) -> float:
+    """`polyseq baseline NAME --config CONFIG`'s test (or val) figure for `metric`, NaN when it fails."""
+    import json
+
+    if polyseq(["baseline", name, "--config", config_path(config), "--output-dir", str(out), "--out", str(out / "predictions.csv")]) != 0:
+        return math.nan
+    metrics = json.loads((out / "baseline.json").read_text())["metrics"]
+    key = ("test/" + metric.split("/", 1)[1]) if test else metric
+    return float(metrics.get(key, math.nan))
+
+
+def finetune_rows(only: str | None, seeds=(0, 1, 2), test: bool = False) -> list[str]:
+    """Each entry's fine-tuning config from its pretrained checkpoint and from scratch, per seed; each
+    pretraining config runs once (entries sharing it reuse its checkpoint). With `test`, the figure is
+    the test split scored with the best-validation checkpoint (`--test_after_fit`), else the best
+    validation value."""
     import os
 
+    import yaml
+
     lines, home = [], os.getcwd()
-    for name, (pre, fine, metric, lower) in FINETUNE.items():
-        if only and only not in name:
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            os.chdir(tmp)  # the fine-tuning config names the pretrained checkpoint relative to here
-            try:
-                polyseq(["fit", "--config", str(ROOT / "examples" / "configs" / f"{pre}.yaml"), "--trainer.enable_progress_bar=false"])
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)  # the fine-tuning configs name the pretrained checkpoints relative to here
+        try:
+            pretrained: dict[str, float] = {}  # pretraining config -> its wall time
+            for name, run in FINETUNE.items():
+                if only and only not in name:
+                    continue
+                if run.pretrain not in pretrained:
+                    start = time.perf_counter()
+                    polyseq(["fit", "--config", config_path(run.pretrain), "--trainer.enable_progress_bar=false"])
+                    pretrained[run.pretrain] = time.perf_counter() - start
+                    print(f"{run.pretrain}: pretrained in {pretrained[run.pretrain]:.0f} s", flush=True)
+                extra = []
+                if test:
+                    data = yaml.safe_load(Path(config_path(run.finetune)).read_text())["data"]
+                    extra = ([] if "split_fractions" in data else ["--data.split_fractions=[0.8,0.1,0.1]"]) + ["--test_after_fit=true"]
                 results = {}
-                for label, extra in (("fine-tuned", []), ("from scratch", ["--model.init_from=null"])):
-                    values = []
+                for label, start_from in (("fine-tuned", []), ("from scratch", ["--model.init_from=null"])):
+                    values, secs = [], []
                     for seed in seeds:
-                        run = Path(tmp) / f"{label}-{seed}".replace(" ", "_")
-                        polyseq(["fit", "--config", str(ROOT / "examples" / "configs" / f"{fine}.yaml"), *extra,
-                                 f"--seed_everything={seed}", "--trainer.enable_progress_bar=false",
-                                 f"--trainer.default_root_dir={run}", f"--trainer.logger.init_args.save_dir={run}"])
-                        values.append(best_metric(run, metric, lower))
-                    results[label] = values
-                    print(f"{name} [{label}]: {metric} {values}", flush=True)
-            finally:
-                os.chdir(home)
-        for label, values in results.items():
-            lines.append(f"| {name} | {label} | {metric} | {mean_std(values)} | "
-                         f"{', '.join(f'{v:.3f}' for v in values)} | `{fine}.yaml`{' --model.init_from=null' if label == 'from scratch' else ''} |")
+                        folder = Path(tmp) / f"{run.finetune}-{label}-{seed}".replace(" ", "_")
+                        start = time.perf_counter()
+                        rc = polyseq(["fit", "--config", config_path(run.finetune), *start_from, *extra,
+                                      f"--seed_everything={seed}", "--trainer.enable_progress_bar=false",
+                                      f"--trainer.default_root_dir={folder}", f"--trainer.logger.init_args.save_dir={folder}"])
+                        secs.append(time.perf_counter() - start)
+                        if rc != 0:
+                            values.append(math.nan)
+                        else:
+                            values.append(test_metric(folder, run.metric) if test else best_metric(folder, run.metric, run.lower))
+                    results[label] = (values, sum(secs) / len(secs), " ".join(start_from))
+                    shown = "test/" + run.metric.split("/", 1)[1] if test else f"best {run.metric}"
+                    print(f"{name} [{label}]: {shown} {values}", flush=True)
+                if run.baseline:
+                    value = baseline_metric(run.baseline, run.finetune, run.metric, test, Path(tmp) / f"{run.finetune}-{run.baseline}")
+                    results[f"baseline {run.baseline}"] = ([value], math.nan, "")
+                for label, (values, secs, flags) in results.items():
+                    command = (f"`polyseq baseline {run.baseline} --config examples/configs/{run.finetune}.yaml`"
+                               if label.startswith("baseline") else f"`{run.finetune}.yaml {flags}`".replace(" `", "`"))
+                    wall = "-" if math.isnan(secs) else f"{secs:.0f} s"
+                    lines.append(f"| {name} | {label} | {'test' if test else 'best val'} {run.metric.split('/', 1)[1]} | "
+                                 f"{mean_std(values)} | {', '.join(f'{v:.3f}' for v in values)} | {wall} | {command} |")
+        finally:
+            os.chdir(home)
     return lines
 
 
@@ -154,11 +216,11 @@ def main() -> None:
     p.add_argument("--generation", action="store_true", help="run the generation-quality runs instead")
     p.add_argument("--finetune", action="store_true", help="run pretrain -> fine-tune against from scratch, 3 seeds")
     p.add_argument("--test", action="store_true", help="hold out a test split and score the best-validation checkpoint on it")
-    p.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
+    p.add_argument("--seeds", help="comma-separated seeds (default 0; 0,1,2 with --finetune)")
     args = p.parse_args()
     if args.finetune:
-        lines = finetune_rows(args.only)
-        print("\n| task | start | metric | mean ± std (3 seeds) | per seed | config |\n|---|---|---|---|---|---|")
+        lines = finetune_rows(args.only, [int(x) for x in (args.seeds or "0,1,2").split(",")], args.test)
+        print("\n| task | start | metric | mean ± std | per seed | wall time per run | config |\n|---|---|---|---|---|---|---|")
         print("\n".join(lines))
         return
     if args.generation:
@@ -167,7 +229,7 @@ def main() -> None:
         print("|---|---|---|---|---|---|")
         print("\n".join(lines))
         return
-    seeds = [int(x) for x in args.seeds.split(",")]
+    seeds = [int(x) for x in (args.seeds or "0").split(",")]
     rows = []
     for name, (config, overrides, metric, lower) in RUNS.items():
         if args.only and args.only not in name:

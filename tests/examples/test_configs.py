@@ -56,7 +56,8 @@ def test_pretrain_then_fine_tune_configs_run(config, tmp_path, monkeypatch, data
     """The pretraining config writes the checkpoint the fine-tuning config names (relative to the run folder)."""
     monkeypatch.setenv("POLYSEQ_CACHE", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
-    pretrain = config.with_name(config.name.replace("finetune", "pretrain").replace("_esol", "_moses").replace("_splice", "_ecoli"))
+    pretrain = config.with_name(config.name.replace("finetune", "pretrain").replace("_esol", "_moses")
+                              .replace("_freesolv", "_moses").replace("_splice", "_ecoli"))
     assert main(["fit", "--config", str(pretrain), "--trainer.max_steps=2", "--trainer.limit_val_batches=1",
                  "--trainer.enable_progress_bar=false"]) == 0
     assert (tmp_path / config_of(config)["model"]["init_from"]).exists()
