@@ -134,7 +134,8 @@ FINETUNE = {
         "smiles_pretrain_moses", "smiles_finetune_esol", "val/rmse", True, "morgan_rf"),
     "FreeSolv (random 80/10/10) after MOSES masked-LM pretraining": Finetune(
         "smiles_pretrain_moses", "smiles_finetune_freesolv", "val/rmse", True, "morgan_rf"),
-    "splice junctions after E. coli LM pretraining": Finetune("dna_pretrain_ecoli", "dna_finetune_splice", "val/acc", False),
+    "splice junctions after E. coli masked-LM pretraining": Finetune(
+        "dna_pretrain_ecoli", "dna_finetune_splice", "val/acc", False, "kmer_logreg"),
 }
 
 
