@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from pytorch_lightning.callbacks import ModelCheckpoint
@@ -49,6 +50,24 @@ class PolyseqCLI(LightningCLI):
         if subcommand:
             safe_checkpoint(self.config[subcommand])
             same_domain_tokenizer(self.config[subcommand])
+
+    def _parse_ckpt_path(self) -> None:
+        """As Lightning's: the `--ckpt_path` checkpoint's hyper-parameters become the model's config before
+        it is built - but without `data_info`, which the data module links in anyway. jsonargparse re-reads
+        every string of an untyped value as YAML, and a vocabulary token '?' (LaTeX, characters) made
+        `fit --ckpt_path` (resume), `validate` and `test` end in a TypeError. The file was checked by
+        `safe_checkpoint` already."""
+        import torch
+
+        subcommand = self.config.get("subcommand")
+        path = self.config[subcommand].get("ckpt_path") if subcommand else None
+        if not path or not Path(path).is_file():
+            return
+        hparams = dict(torch.load(path, weights_only=True, map_location="cpu").get("hyper_parameters", {}))
+        for key in ("_instantiator", "data_info"):
+            hparams.pop(key, None)
+        if hparams:
+            self.config = self.parser.parse_object({subcommand: {"model": hparams}}, self.config)
 
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
