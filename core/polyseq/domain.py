@@ -295,14 +295,17 @@ class Domain:
             return text
         return resolve(self.parse, f"domain {self.name!r}, parse")(text)
 
+    def unknown_augmentations(self, names: Sequence[str], flag: str = "--data.augment") -> list[str]:
+        """A problem per name that is not one of this domain's augmentations, naming `flag` and listing them."""
+        known = ", ".join(self.augmentations) or "(none)"
+        return [f"{flag}: domain {self.name!r} has no augmentation {n!r}. Available: {known}"
+                for n in names if n not in self.augmentations]
+
     def augmenter(self, names: Sequence[str], flag: str = "--data.augment") -> Callable[[Any, Any], Any]:
         """`aug(sample, rng) -> sample` applying the named augmentations in order; an unknown name is
         a ConfigError naming `flag` and listing the domain's augmentations."""
-        known = ", ".join(self.augmentations) or "(none)"
-        unknown = [n for n in names if n not in self.augmentations]
-        if unknown:
-            raise ConfigError("; ".join(f"{flag}: domain {self.name!r} has no augmentation {n!r}. Available: {known}"
-                                        for n in unknown))
+        if problems := self.unknown_augmentations(names, flag):
+            raise ConfigError("; ".join(problems))
         augs = [resolve(self.augmentations[n], f"augmentation {n!r}") for n in names]
 
         def augment(sample: Any, rng: Any) -> Any:

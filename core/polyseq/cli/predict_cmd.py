@@ -63,9 +63,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         records, targets = read_input(loaded.domain, args.input, "predict", args, args.strict, quiet=not main), None
     collate = model.task.collate(loaded.info, {})
-    if args.tta > 1 and not model.task.record_outputs_defined:
+    if args.tta > 1 and not model.task.has_record_outputs:
         model.task.record_outputs(model, {})  # the task's own refusal, before any work
-    scored = model.task.record_outputs_defined and (args.tta > 1 or targets is not None)
+    scored = model.task.has_record_outputs and (args.tta > 1 or targets is not None)
     if scored:  # per-record outputs, averaged over the copies of each record
         copies = args.tta
         samples = _copies([r.sample for r in records], copies, augment, args.tta_seed)

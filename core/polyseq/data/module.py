@@ -461,12 +461,9 @@ def _unknown_augmentations(domain: str, names: list[str]) -> list[str]:
     from polyseq.errors import UnknownNameError
 
     try:
-        available = get_domain(domain).augmentations
+        return get_domain(domain).unknown_augmentations(names)
     except UnknownNameError as e:
         return [str(e)]
-    known = ", ".join(available) or "(none)"
-    return [f"--data.augment: domain {domain!r} has no augmentation {n!r}. Available: {known}"
-            for n in names if n not in available]
 
 
 def _accepts_vocab_size(tok: Any) -> bool:

@@ -44,7 +44,6 @@ class Task:
     backbone_mode: ClassVar[str] = "bidirectional"  # the mode its (encoder) backbone is built in
     generates: ClassVar[str | None] = None  # "prompt": continues a prompt (lm); "input": maps input records (seq2seq)
     augmentable: ClassVar[bool] = True  # training samples may pass through the domain's augmentations
-    record_outputs_defined: ClassVar[bool] = False  # `record_outputs`/`output_rows` exist (predict --tta, --split metrics)
     uses_target_domain: ClassVar[bool] = False  # targets are sequences of --data.target_domain (seq2seq)
     primary_metric: ClassVar[tuple[str, ...]] = ("loss",)  # candidates, first present wins (without "val/")
     higher_is_better: ClassVar[bool] = False
@@ -135,6 +134,11 @@ class Task:
         Tasks whose outputs cannot be averaged (sequences, per-position labels) keep this error."""
         raise ConfigError(f"--tta: a {self.name!r} model's predictions cannot be averaged over augmented copies "
                           "of an input (classify and regress models can)")
+
+    @property
+    def has_record_outputs(self) -> bool:
+        """Whether the task overrides `record_outputs` (predict --tta, --split metrics)."""
+        return type(self).record_outputs is not Task.record_outputs
 
     def output_rows(self, model: Any, outputs: torch.Tensor) -> list[dict[str, Any]]:
         """`predict`'s columns from `record_outputs` (averaged or not)."""

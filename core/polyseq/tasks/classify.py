@@ -21,7 +21,6 @@ class Classify(Task):
     higher_is_better = True
     report_metrics = ("f1", "auroc")
     result_plot = "classes"
-    record_outputs_defined = True
 
     def prepare_targets(self, records: Any, tokenizer: Any, data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         records_with_targets(records, data.target)

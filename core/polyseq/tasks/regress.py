@@ -86,7 +86,6 @@ class Regress(Task):
     primary_metric = ("rmse",)
     report_metrics = ("mae", "r2")
     result_plot = "values"
-    record_outputs_defined = True
 
     def prepare_targets(self, records: Any, tokenizer: Any, data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         import numpy as np

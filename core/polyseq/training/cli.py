@@ -143,8 +143,7 @@ class BestAndLast(ModelCheckpoint):
         improved: Lightning writes `last` only in a step where it also wrote a top-k checkpoint, so a
         run whose final epochs did not improve kept an older state under that name."""
         super().on_train_epoch_end(trainer, pl_module)
-        if (self.save_last and self._should_save_on_train_epoch_end(trainer) and not trainer.fast_dev_run
-                and not trainer.sanity_checking and self._last_global_step_saved != trainer.global_step):
+        if self.save_last and self._should_save_on_train_epoch_end(trainer) and not self._should_skip_saving_checkpoint(trainer):
             self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
 
 
