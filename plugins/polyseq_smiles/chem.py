@@ -15,7 +15,7 @@ from typing import Any
 
 from rdkit import Chem, rdBase
 
-from polyseq import PolyseqError
+from polyseq import ConfigError, PolyseqError
 
 _TIMESTAMP = re.compile(r"^\[\d\d:\d\d:\d\d\] ?")
 _PREFIX = "SMILES Parse Error: "
@@ -82,3 +82,53 @@ def canonical(smiles: str) -> str:
 def canonical_or_none(smiles: str) -> str | None:
     mol = mol_or_none(smiles)
     return None if mol is None else Chem.MolToSmiles(mol)
+
+
+# ---- standardisation ----------------------------------------------------------------------------
+
+#: what the readers' `standardize` option can do, in the order it is done
+STANDARDIZE_STEPS = ("largest_fragment", "neutralize", "remove_stereo")
+
+
+def standardize_steps(value: Any, option: str = "standardize") -> tuple[str, ...]:
+    """The `standardize` option as steps: true = all of STANDARDIZE_STEPS, false/None/[] = none,
+    else a list (or one name) of them; anything else is a ConfigError naming `option`."""
+    if value is None or value is False:
+        return ()
+    if value is True:
+        return STANDARDIZE_STEPS
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise ConfigError(f"{option} must be true, false or a list of {', '.join(STANDARDIZE_STEPS)}; got {value!r}")
+    unknown = [n for n in names if n not in STANDARDIZE_STEPS]
+    if unknown:
+        raise ConfigError(f"{option}: unknown step(s) {', '.join(map(repr, unknown))}; "
+                          f"the steps are {', '.join(STANDARDIZE_STEPS)} (true: all of them)")
+    return tuple(s for s in STANDARDIZE_STEPS if s in names)
+
+
+def standardize_mol(mol: Any, steps: tuple[str, ...]) -> Any:
+    """`mol` after `steps`: the largest fragment (counter-ions and solvents of a salt dropped;
+    organic fragments preferred), charges neutralised where a proton can do it (RDKit's Uncharger:
+    a carboxylate becomes the acid; a quaternary or nitro nitrogen stays charged), and every
+    stereo mark (tetrahedral and double-bond) removed."""
+    from rdkit.Chem.MolStandardize import rdMolStandardize
+
+    with quiet_rdkit():
+        if "largest_fragment" in steps:
+            mol = rdMolStandardize.LargestFragmentChooser(preferOrganic=True).choose(mol)
+        if "neutralize" in steps:
+            mol = rdMolStandardize.Uncharger().uncharge(mol)
+        if "remove_stereo" in steps:
+            mol = Chem.Mol(mol)
+            Chem.RemoveStereochemistry(mol)
+    return mol
+
+
+def standardize(smiles: str, steps: tuple[str, ...]) -> str:
+    """The canonical SMILES of `smiles` after `standardize_mol`; ValueError with RDKit's reason for
+    a SMILES it cannot parse (a reader makes that a bad record)."""
+    mol, reason = parse(smiles)
+    if mol is None:
+        raise ValueError(reason)
+    return Chem.MolToSmiles(standardize_mol(mol, steps))

@@ -87,12 +87,18 @@ def _target_value(text: str, target_type: str | None) -> float | int | str:
         return text
 
 
-def _molecule(smiles: str, meta: dict[str, Any], target: Any, validate: bool, reaction: bool = False) -> Item:
+def _molecule(smiles: str, meta: dict[str, Any], target: Any, validate: bool, reaction: bool = False,
+              steps: tuple[str, ...] = ()) -> Item:
     if not smiles:
         return BadRecord("empty SMILES", meta)
     reason = too_long(smiles)  # before RDKit: parsing costs ~100x the record's size in memory
     if reason:
         return BadRecord(reason, meta)
+    if steps:
+        try:
+            return Record(standardized(smiles, steps), target, meta)
+        except ValueError as e:
+            return BadRecord(str(e), meta)
     if validate:
         reason = validate_reaction(smiles) if reaction else validate_smiles(smiles)
         if reason is not None:
@@ -103,12 +109,14 @@ def _molecule(smiles: str, meta: dict[str, Any], target: Any, validate: bool, re
 # ---- .smi / .txt -------------------------------------------------------------------------------
 
 
-def read_smi(path: Path, *, header: bool | None = None, validate: bool = True) -> Iterator[Item]:
+def read_smi(path: Path, *, header: bool | None = None, validate: bool = True,
+             standardize: bool | str | Sequence[str] | None = None) -> Iterator[Item]:
     """One molecule per line: a SMILES, then optionally whitespace and a name (kept in `meta["name"]`).
 
     `header=None` skips a first line whose first field is `smiles` (any case); `validate=False`
-    skips the RDKit check (faster, for data known to be valid).
+    skips the RDKit check (faster, for data known to be valid); `standardize`: see `read_csv`.
     """
+    steps = chem.standardize_steps(standardize)
     source = str(path)
     for n, line, problem in _lines(Path(path)):
         meta: dict[str, Any] = {"source": source, "line": n}
@@ -123,7 +131,7 @@ def read_smi(path: Path, *, header: bool | None = None, validate: bool = True) -
             continue
         if len(fields) > 1:
             meta["name"] = fields[1].strip()
-        yield _molecule(fields[0], meta, None, validate)
+        yield _molecule(fields[0], meta, None, validate, steps=steps)
 
 
 # ---- CSV / TSV ----------------------------------------------------------------------------------
@@ -131,7 +139,8 @@ def read_smi(path: Path, *, header: bool | None = None, validate: bool = True) -
 
 def read_csv(path: Path, *, column: str | int | None = None, target: str | Sequence[str] | None = None,
              target_type: str | None = None, delimiter: str | None = None, header: bool = True,
-             validate: bool = True, reaction: bool = False) -> Iterator[Item]:
+             validate: bool = True, reaction: bool = False,
+             standardize: bool | str | Sequence[str] | None = None) -> Iterator[Item]:
     """Rows of a CSV (`.tsv`: tab-separated) with a SMILES column and optional target columns,
     read by `polyseq.read_table` (plain or gzip).
 
@@ -143,12 +152,24 @@ def read_csv(path: Path, *, column: str | int | None = None, target: str | Seque
     the type asked for is a bad record. `reaction=True`: the column holds reaction SMILES,
     `reactants>agents>products` (`A.B>>C`), each molecule validated. `validate=False` skips the
     RDKit check. CRLF line endings, a UTF-8 BOM and whitespace around SMILES are handled.
+
+    `standardize`: each molecule rewritten as RDKit's canonical SMILES after the steps named
+    (`true`: all of them): `largest_fragment` drops counter-ions and solvents, `neutralize` protonates
+    or deprotonates charged groups where that gives a neutral molecule, `remove_stereo` drops
+    tetrahedral and double-bond stereo marks. The usual clean-up before training on molecules from
+    several sources, and a way to bring a fine-tuning set into a pretraining corpus's conventions
+    (MOSES/ZINC: one neutral fragment, no stereo). A SMILES RDKit rejects is a bad record, as with
+    `validate`.
     """
     if not isinstance(reaction, bool):
         raise ConfigError(f"reaction must be true or false, got {reaction!r}")
-    check = (validate_reaction if reaction else validate_smiles) if validate else None
+    steps = chem.standardize_steps(standardize)
+    if steps and reaction:
+        raise ConfigError("standardize applies to molecules, not reaction SMILES: drop it or reaction=true")
+    check = (validate_reaction if reaction else validate_smiles) if validate and not steps else None
+    convert = (lambda text: standardized(text, steps)) if steps else None
     return _read_table(path, column=column, target=target, target_type=target_type, delimiter=delimiter,
-                       header=header, sample_names=("smiles",), check=check)
+                       header=header, sample_names=("smiles",), convert=convert, check=check)
 
 
 # ---- SDF ----------------------------------------------------------------------------------------
@@ -174,15 +195,16 @@ def _sdf_blocks(path: Path) -> Iterator[tuple[int, bytes, str]]:
 
 
 def read_sdf(path: Path, *, target: str | Sequence[str] | None = None, target_type: str | None = None,
-             remove_hs: bool = True) -> Iterator[Item]:
+             remove_hs: bool = True, standardize: bool | str | Sequence[str] | None = None) -> Iterator[Item]:
     """Molecules of an SD file (RDKit's ForwardSDMolSupplier, one record at a time), as canonical SMILES.
 
     `target`: SD data item names (properties) to use as the target, one name or a list, as in
     `read_csv`; their values are the text of the item unless `target_type` (as in `read_csv`)
-    converts them. The molecule's title line goes to `meta["name"]`.
+    converts them. The molecule's title line goes to `meta["name"]`. `standardize`: see `read_csv`.
     """
     from rdkit import Chem, rdBase
 
+    steps = chem.standardize_steps(standardize)
     path = Path(path)
     target_names = _target_names(target)
     if target_type is not None and target_type not in _TARGET_TYPES:
@@ -219,7 +241,7 @@ def read_sdf(path: Path, *, target: str | Sequence[str] | None = None, target_ty
                             f"(target_type={target_type})", meta)
             continue
         value = None if not values else values[0] if isinstance(target, str) else values
-        yield Record(Chem.MolToSmiles(mol), value, meta)
+        yield Record(Chem.MolToSmiles(chem.standardize_mol(mol, steps) if steps else mol), value, meta)
 
 
 # ---- writer, validator, command-line text, example files ----------------------------------------
@@ -231,6 +253,15 @@ def validate_smiles(sample: Any) -> str | None:
         return f"{sample!r} contains whitespace: a SMILES is one word (a name goes after it in a .smi file)"
     _mol, reason = chem.parse(sample)
     return reason or None
+
+
+def standardized(smiles: str, steps: tuple[str, ...]) -> str:
+    """`chem.standardize` after the validator's own checks (whitespace inside a SMILES, which RDKit
+    would read as a name after it); ValueError with the reason for a SMILES that fails them."""
+    reason = validate_smiles(smiles) if any(c.isspace() for c in smiles.strip()) else None
+    if reason:
+        raise ValueError(reason)
+    return chem.standardize(smiles, steps)
 
 
 def validate_reaction(sample: Any) -> str | None:

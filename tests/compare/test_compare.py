@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import pytorch_lightning as pl
+import torch
 import yaml
 
 import polyseq
@@ -335,3 +336,27 @@ def test_jobs_run_in_child_processes(tmp_path):
     for row in rows:  # each child's output in its run's log.txt, nothing left beside the run folders
         assert "Trainable params" in (tmp_path / "out" / "runs" / row["run_id"] / "log.txt").read_text()
     assert not list((tmp_path / "out" / "runs").glob("*.log"))
+
+
+def test_budget_checkpoint_on_chooses_the_tested_checkpoint_on_that_metric(tmp_path):
+    config = {**TINY, "budget": {"steps": 6, "eval_every": 2, "checkpoint_on": "val/auroc"},
+              "backbones": {"transformer": {}},
+              "datasets": [{**TINY["datasets"][0], "data": {"split_fractions": [0.7, 0.15, 0.15]}}]}
+    path, out = write_config(tmp_path, config), tmp_path / "out"
+    (spec,) = load_config(path).runs
+    assert spec.fit["checkpoint_on"] == "val/auroc"
+    assert "checkpoint_on" not in load_config(write_config(tmp_path, TINY, "plain.yaml")).runs[0].fit  # digests kept
+    assert main(["compare", str(path), "--output", str(out)]) == 0
+    run = out / "runs" / spec.run_id
+    assert yaml.safe_load((run / "fit.yaml").read_text())["checkpoint_on"] == "val/auroc"
+    (best,) = (run / "checkpoints").glob("best-*.ckpt")
+    state = torch.load(best, map_location="cpu", weights_only=True)
+    (callback,) = [v for k, v in state["callbacks"].items() if k.startswith("BestAndLast")]
+    aurocs = [float(r["val/auroc"]) for r in read_csv(run / "metrics.csv") if r.get("val/auroc")]
+    assert callback["monitor"] == "val/auroc" and callback["best_model_score"].item() == pytest.approx(max(aurocs))
+    (row,) = read_csv(out / "results.csv")
+    assert float(row["chosen_val_auroc"]) == pytest.approx(max(aurocs)) and row["test_auroc"]
+    assert "checkpoint chosen on val/auroc" in (out / "report.md").read_text()
+    bad = write_config(tmp_path, {**config, "budget": {"steps": 6, "checkpoint_on": "auroc"}}, "bad.yaml")
+    with pytest.raises(ConfigError, match="budget.checkpoint_on: expected a validation value such as val/loss"):
+        load_config(bad)

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
-from rdkit import RDConfig
+from rdkit import Chem, RDConfig
 
 from polyseq import BadRecordError, PolyseqError, ReaderError, ReadReport, get_domain
 from polyseq_smiles.io import parse_text, read_csv, validate_smiles, write_smi
@@ -220,6 +220,49 @@ def test_reaction_smiles_are_validated_molecule_by_molecule(tmp_path):
 def test_validation_can_be_turned_off(tmp_path):
     path = write_csv(tmp_path, "smiles\nC1CC\n")
     assert [r.sample for r in read(path, validate=False)[0]] == ["C1CC"]
+
+
+STANDARDIZE_CSV = ("smiles,y\n"
+                   "[Na+].[O-]C(=O)[C@@H](N)Cc1ccccc1,1\n"  # a salt: counter-ion, carboxylate, stereocentre
+                   "C/C=C/C(=O)O,0\n"                        # double-bond stereo
+                   "C[N+](C)(C)C.[Cl-],1\n"                  # a quaternary ammonium: no proton to take away
+                   "CC O,0\n"                                # whitespace: RDKit would read 'O' as a name
+                   "C1CC,1\n")                               # invalid
+
+
+def test_standardize_drops_counter_ions_charges_and_stereo_and_reports_what_it_cannot_parse(tmp_path):
+    path = write_csv(tmp_path, STANDARDIZE_CSV)
+    records, report = read(path, target="y", standardize=True)
+    assert [(r.sample, r.target, r.meta["line"]) for r in records] == [
+        ("NC(Cc1ccccc1)C(=O)O", "1", 2), ("CC=CC(=O)O", "0", 3), ("C[N+](C)(C)C", "1", 4)]
+    assert [(b.meta["line"], b.reason.split(" ")[0]) for b in report.bad] == [(5, "'CC"), (6, "RDKit")]
+    stereo_only = [r.sample for r in read(path, target="y", standardize=["remove_stereo"])[0]]
+    assert stereo_only[:2] == ["NC(Cc1ccccc1)C(=O)[O-].[Na+]", "CC=CC(=O)O"]
+    fragment_only = [r.sample for r in read(path, target="y", standardize="largest_fragment")[0]]
+    assert fragment_only[0] == "N[C@@H](Cc1ccccc1)C(=O)[O-]"
+
+
+def test_standardize_in_smi_and_sdf_readers(tmp_path):
+    smi = tmp_path / "m.smi"
+    smi.write_text("OC(=O)[C@@H](N)C.Cl alanine\n")
+    (record,), _ = read(smi, standardize=True)
+    assert (record.sample, record.meta["name"]) == ("CC(N)C(=O)O", "alanine")
+    sdf = tmp_path / "m.sdf"
+    with Chem.SDWriter(str(sdf)) as writer:
+        for smiles in ("[Na+].[O-]C(=O)[C@@H](N)C", "C/C=C\\C"):
+            writer.write(Chem.MolFromSmiles(smiles))
+    assert [r.sample for r in read(sdf)[0]] == ["C[C@H](N)C(=O)[O-].[Na+]", "C/C=C\\C"]
+    assert [r.sample for r in read(sdf, standardize=True)[0]] == ["CC(N)C(=O)O", "CC=CC"]
+
+
+def test_standardize_option_errors_name_the_option_and_the_steps(tmp_path):
+    path = write_csv(tmp_path, STANDARDIZE_CSV)
+    with pytest.raises(PolyseqError, match="standardize: unknown step.*'tautomers'.*largest_fragment, neutralize, remove_stereo"):
+        read(path, standardize=["remove_stereo", "tautomers"])
+    with pytest.raises(PolyseqError, match="standardize must be true, false or a list"):
+        read(path, standardize=3)
+    with pytest.raises(PolyseqError, match="not reaction SMILES"):
+        read(path, reaction=True, standardize=True)
 
 
 def test_unknown_reader_option_is_named():

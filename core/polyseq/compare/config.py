@@ -4,7 +4,9 @@
 name: compare_quick                 # default: the file's stem
 output: runs/compare_quick          # default: runs/compare/<name>
 seeds: [0, 1]                       # vary initialisation and dropout; splits stay fixed (data.seed)
-budget: {steps: 200, eval_every: 50}   # or {minutes: 1.5, eval_every: 50}: the same for every run
+budget: {steps: 200, eval_every: 50}   # or {minutes: 1.5, eval_every: 50}: the same for every run;
+                                    # checkpoint_on: val/auroc chooses the tested checkpoint on that
+                                    # validation metric instead of val/loss (`fit --checkpoint_on`)
 defaults:                           # any `polyseq fit` keys, for every run
   data: {max_length: 128, batch_size: 16}
   model: {d_model: 64, n_layers: 2}
@@ -18,6 +20,10 @@ datasets:
       nucleotide: {}
       kmer3: {tokenizer: kmer, tokenizer_options: {k: 3}}
     data: {batch_size: 32}          # optional per-dataset --data / --model / --trainer keys
+  - dataset: dna_motifs             # the same dataset again, read another way: `name` labels its rows
+    name: dna_motifs_rc
+    task: classify
+    data: {augment: [reverse_complement]}
   - name: my_genomes                # ... or your own files: a name and --data keys
     task: lm
     data: {domain: dna, train: genomes/*.fa}
@@ -53,15 +59,18 @@ RESERVED = {"trainer": ("max_steps", "max_epochs", "max_time", "val_check_interv
 
 @dataclass(frozen=True)
 class Budget:
-    """What every run gets: `steps` optimiser steps, or `minutes` of wall-clock training."""
+    """What every run gets: `steps` optimiser steps, or `minutes` of wall-clock training; the test
+    split is scored with the checkpoint best on `checkpoint_on`."""
 
     steps: int | None = None
     minutes: float | None = None
     eval_every: int = 50
+    checkpoint_on: str = "val/loss"
 
     def describe(self) -> str:
         each = f"{self.steps} steps" if self.steps else f"{self.minutes:g} min"
-        return f"{each} per run, validation every {self.eval_every} steps"
+        chosen = "" if self.checkpoint_on == "val/loss" else f", checkpoint chosen on {self.checkpoint_on}"
+        return f"{each} per run, validation every {self.eval_every} steps{chosen}"
 
 
 @dataclass(frozen=True)
@@ -160,7 +169,7 @@ def _check_sections(where: str, values: Any, problems: list[str], keys: dict[str
 
 
 def _budget(raw: Any, problems: list[str]) -> Budget:
-    raw = _check_keys("budget", raw, ("steps", "minutes", "eval_every"), problems)
+    raw = _check_keys("budget", raw, ("steps", "minutes", "eval_every", "checkpoint_on"), problems)
     steps, minutes = raw.get("steps"), raw.get("minutes")
     if (steps is None) == (minutes is None):
         problems.append(f"budget: give exactly one of steps or minutes (got {raw or 'none'})")
@@ -176,7 +185,12 @@ def _budget(raw: Any, problems: list[str]) -> Budget:
     if not isinstance(every, int) or every < 1:
         problems.append(f"budget.eval_every: expected a positive integer (steps), got {every!r}")
         every = default_every
-    return Budget(steps=steps, minutes=float(minutes) if minutes is not None else None, eval_every=min(every, steps or every))
+    on = raw.get("checkpoint_on", "val/loss")
+    if not isinstance(on, str) or not on.startswith("val/"):
+        problems.append(f"budget.checkpoint_on: expected a validation value such as val/loss or val/auroc, got {on!r}")
+        on = "val/loss"
+    return Budget(steps=steps, minutes=float(minutes) if minutes is not None else None,
+                  eval_every=min(every, steps or every), checkpoint_on=on)
 
 
 def _tokenizers(where: str, raw: Any, domain: Any, problems: list[str]) -> dict[str, dict[str, Any]]:
@@ -276,7 +290,7 @@ def load_config(path: str | Path, *, output: str | None = None, steps: int | Non
     problems: list[str] = []
     raw = _check_keys(str(path), raw, TOP_KEYS, problems)
     if steps is not None or minutes is not None:
-        budget_raw = {k: v for k, v in (raw.get("budget") or {}).items() if k == "eval_every"}
+        budget_raw = {k: v for k, v in (raw.get("budget") or {}).items() if k in ("eval_every", "checkpoint_on")}
         budget_raw.update({"steps": steps} if steps is not None else {"minutes": minutes})
         raw["budget"] = budget_raw
     budget = _budget(raw.get("budget"), problems)
@@ -325,19 +339,23 @@ def load_config(path: str | Path, *, output: str | None = None, steps: int | Non
             problems.append(f"{where}: {e}")
         tokenizers = _tokenizers(f"{where}.tokenizers", entry.get("tokenizers"), domain, problems)
         label = _slug(str(entry.get("name") or dataset_name))
+        # a named entry is its own row group in the report, even when two entries read one catalog dataset
+        shown = str(entry.get("name") or dataset_name)
         for backbone, model in backbones.items():
             for tok_label, tok_data in tokenizers.items():
                 for seed in seeds:
                     fit = _merge(defaults, {"model": model or {}}, sections,
                                  {"data": {**data, "task": task, **tok_data}})
                     fit["seed_everything"] = seed
+                    if budget.checkpoint_on != "val/loss":  # only then: the digests of earlier runs stay valid
+                        fit["checkpoint_on"] = budget.checkpoint_on
                     run_id = "-".join([label, str(task), _slug(str(backbone)), _slug(tok_label), f"s{seed}"])
-                    runs.append(RunSpec(run_id, str(dataset_name), domain.name if domain else "?", str(task),
+                    runs.append(RunSpec(run_id, shown, domain.name if domain else "?", str(task),
                                         str(backbone), tok_label, seed, fit))
         own = "baselines" in entry
         chosen = _baselines(f"{where}.baselines", entry.get("baselines"), problems) if own else top_baselines
         base_data = {**(defaults.get("data") or {}), **data}
-        runs += _baseline_runs(where, label, str(dataset_name), domain, task, base_data, chosen, own, seeds, used, problems)
+        runs += _baseline_runs(where, label, shown, domain, task, base_data, chosen, own, seeds, used, problems)
     for name in sorted(set(top_baselines) - used):
         problems.append(f"baselines: {name!r} reads none of the datasets' domains and tasks; drop it or add a dataset it reads")
     ids = [r.run_id for r in runs]

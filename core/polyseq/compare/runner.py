@@ -6,7 +6,7 @@ Layout of the output folder:
     runs/<run_id>/log.txt          all the run printed: Lightning's progress bars and model summary,
                                    warnings, log records, and the traceback of a failed run
     runs/<run_id>/metrics.csv      Lightning's CSV log: the learning curve and the final validation
-    runs/<run_id>/checkpoints/     last.ckpt (the final weights) and the best on val/loss
+    runs/<run_id>/checkpoints/     last.ckpt (the final weights) and the best on val/loss (or budget.checkpoint_on)
     runs/<run_id>/result.json      written last, atomically: the run is finished; its row has the
                                    final validation (`val_*`) and, where the data has a test split,
                                    the test split scored with the best checkpoint (`test_*`)
@@ -189,8 +189,11 @@ def _train(cfg: CompareConfig, spec: RunSpec, folder: Path) -> dict[str, Any]:
         "tokens_per_s": round(meter.tokens / meter.train_s, 1) if meter.train_s else None,
     }
     row.update({"val_" + k.split("/", 1)[1]: float(v) for k, v in sorted(final.items()) if k.startswith("val/")})
+    callback = trainer.checkpoint_callback
+    if getattr(callback, "best_model_score", None) is not None:  # what the tested checkpoint was chosen by
+        row["chosen_" + callback.monitor.replace("/", "_")] = float(callback.best_model_score)
     if "test" in data.datasets:  # a test split: scored once, with the checkpoint chosen on validation
-        best = getattr(trainer.checkpoint_callback, "best_model_path", "")
+        best = getattr(callback, "best_model_path", "")
         tested = trainer.test(model, datamodule=data, ckpt_path="best" if best else None, verbose=False,
                               weights_only=True)[0]
         row.update({"test_" + k.split("/", 1)[1]: float(v) for k, v in sorted(tested.items()) if k.startswith("test/")})

@@ -18,11 +18,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import torch
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.cli import LightningCLI
 from pytorch_lightning.loggers import CSVLogger
 
 from polyseq.data.module import SequenceDataModule
+from polyseq.errors import ConfigError
 from polyseq.training.callbacks import LearningRate, SampleMetrics, Throughput, ValidateAtLastStep
 from polyseq.training.module import SequenceModel
 
@@ -41,6 +43,13 @@ class PolyseqCLI(LightningCLI):
         parser.link_arguments("model.init_from", "data.tokenizer_from", apply_on="parse")
         parser.add_argument("--test_after_fit", type=bool, default=False,
                             help="fit only: once training ends, test the best checkpoint on the test split")
+        parser.add_argument("--checkpoint_on", type=str, default="val/loss",
+                            help="the validation value the best checkpoint is chosen on (val/loss; or a metric "
+                                 "of the task: val/auroc, val/acc, val/rmse...); `test_after_fit`, `polyseq "
+                                 "predict` and `polyseq compare`'s test figures use that checkpoint")
+        parser.add_argument("--checkpoint_mode", type=str, default="auto",
+                            help="min or max: whether lower or higher --checkpoint_on is better; auto: max for a "
+                                 "task metric torchmetrics says is higher-is-better, else min")
 
     def parse_arguments(self, parser, args) -> None:  # type: ignore[no-untyped-def]
         """Parse `args` (polyseq's own argv: Lightning's warning about also having `sys.argv` does not
@@ -57,7 +66,6 @@ class PolyseqCLI(LightningCLI):
         every string of an untyped value as YAML, and a vocabulary token '?' (LaTeX, characters) made
         `fit --ckpt_path` (resume), `validate` and `test` end in a TypeError. The file was checked by
         `safe_checkpoint` already."""
-        import torch
 
         subcommand = self.config.get("subcommand")
         path = self.config[subcommand].get("ckpt_path") if subcommand else None
@@ -72,6 +80,11 @@ class PolyseqCLI(LightningCLI):
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
         self.default_logger = logger_under_root_dir(config["trainer"])
+        on, mode = config.get("checkpoint_on") or "val/loss", config.get("checkpoint_mode") or "auto"
+        if (on, mode) != ("val/loss", "auto"):  # the default checkpoint callback, chosen on another value
+            callbacks = self.trainer_defaults.get("callbacks") or []
+            self.trainer_defaults["callbacks"] = [default_checkpoint(on, mode) if isinstance(c, BestAndLast) else c
+                                                  for c in callbacks]
 
     def instantiate_trainer(self, **kwargs: Any):  # type: ignore[no-untyped-def]
         if self.default_logger and "logger" not in kwargs and tensorboard_installed():
@@ -122,20 +135,56 @@ def safe_checkpoint(config) -> None:  # type: ignore[no-untyped-def]
         load_checked(ckpt_path, "--ckpt_path")  # the weights must fit the hyper-parameters Lightning rebuilds from
 
 
+#: validation values where lower is better, by the name they are logged under (after "val/")
+LOWER_IS_BETTER = ("loss", "rmse", "mae", "mse", "bits_per_byte", "bits_per_token", "bits_per_symbol", "perplexity")
+HIGHER_IS_BETTER = ("r2",)
+
+
 class BestAndLast(ModelCheckpoint):
-    """`fit`'s checkpoints: the best on val/loss and last.ckpt (the state at the end of every epoch,
-    and where max_steps ends one early). A run that never validates (`--trainer.limit_val_batches 0`,
-    or a first validation epoch it never reaches) keeps last.ckpt only, instead of Lightning warning
-    that val/loss cannot be found: there is nothing to rank yet."""
+    """`fit`'s checkpoints: the best on val/loss (or `--checkpoint_on`) and last.ckpt (the state at the
+    end of every epoch, and where max_steps ends one early). A run that never validates
+    (`--trainer.limit_val_batches 0`, or a first validation epoch it never reaches) keeps last.ckpt
+    only, instead of Lightning warning that the value cannot be found: there is nothing to rank yet.
+
+    `mode="auto"`: the direction torchmetrics gives the task's metric of that name (accuracy, ROC-AUC
+    and F1 are higher-is-better), else the task's own for its primary metric, else "min" for the
+    losses and errors of LOWER_IS_BETTER and "max" for R²; any other value needs an explicit mode (a ConfigError
+    before training says so). A value validation does not log is a ConfigError naming those it does."""
+
+    def __init__(self, monitor: str = "val/loss", mode: str = "auto", **kwargs: Any) -> None:
+        if mode not in ("auto", "min", "max"):
+            raise ConfigError(f"--checkpoint_mode must be auto, min or max, got {mode!r}")
+        self.auto_mode = mode == "auto"
+        super().__init__(monitor=monitor, mode="min" if self.auto_mode else mode, **kwargs)
 
     def setup(self, trainer, pl_module, stage: str) -> None:  # type: ignore[no-untyped-def]
         if stage == "fit" and trainer.limit_val_batches == 0:
             self.monitor, self.save_top_k = None, 0
+        elif stage == "fit" and self.auto_mode and self.monitor:
+            self.mode = self._direction(pl_module)
+            self.kth_value = torch.tensor(-torch.inf if self.mode == "max" else torch.inf)
         super().setup(trainer, pl_module, stage)
 
+    def _direction(self, pl_module) -> str:  # type: ignore[no-untyped-def]
+        name = self.monitor.removeprefix("val/")
+        metrics = pl_module.stage_metrics("val")
+        higher = getattr(metrics[name], "higher_is_better", None) if metrics is not None and name in metrics else None
+        task = pl_module.task
+        if higher is None and name in task.primary_metric:
+            higher = bool(task.higher_is_better)
+        if higher is None and name in LOWER_IS_BETTER + HIGHER_IS_BETTER:
+            higher = name in HIGHER_IS_BETTER
+        if higher is None:
+            raise ConfigError(f"--checkpoint_on {self.monitor}: polyseq cannot tell whether higher or lower is "
+                              f"better for it; give --checkpoint_mode max or min")
+        return "max" if higher else "min"
+
     def _save_topk_checkpoint(self, trainer, monitor_candidates) -> None:  # type: ignore[no-untyped-def]
-        if self.monitor not in monitor_candidates and not trainer.fit_loop.epoch_loop.val_loop._has_run:
-            return  # Lightning would warn; once validation has run, a missing val/loss is still its error
+        if self.monitor not in monitor_candidates:
+            if not trainer.fit_loop.epoch_loop.val_loop._has_run:
+                return  # Lightning would warn; nothing has been validated yet
+            logged = ", ".join(sorted(k for k in monitor_candidates if k.startswith("val/"))) or "none"
+            raise ConfigError(f"--checkpoint_on {self.monitor}: validation does not log it (it logs {logged})")
         super()._save_topk_checkpoint(trainer, monitor_candidates)
 
     def on_train_epoch_end(self, trainer, pl_module) -> None:  # type: ignore[no-untyped-def]
@@ -147,9 +196,9 @@ class BestAndLast(ModelCheckpoint):
             self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
 
 
-def default_checkpoint() -> ModelCheckpoint:
+def default_checkpoint(monitor: str = "val/loss", mode: str = "auto") -> ModelCheckpoint:
     return BestAndLast(
-        monitor="val/loss", mode="min", save_last=True, filename="best-{epoch}-{step}", auto_insert_metric_name=False,
+        monitor=monitor, mode=mode, save_last=True, filename="best-{epoch}-{step}", auto_insert_metric_name=False,
         save_on_train_epoch_end=True,  # also when max_steps ends an epoch early: last.ckpt is the final state
     )
 
