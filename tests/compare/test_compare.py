@@ -360,3 +360,15 @@ def test_budget_checkpoint_on_chooses_the_tested_checkpoint_on_that_metric(tmp_p
     bad = write_config(tmp_path, {**config, "budget": {"steps": 6, "checkpoint_on": "auroc"}}, "bad.yaml")
     with pytest.raises(ConfigError, match="budget.checkpoint_on: expected a validation value such as val/loss"):
         load_config(bad)
+
+
+def test_a_named_entry_of_a_dataset_already_in_the_grid_is_its_own_row_group(tmp_path):
+    entry = TINY["datasets"][0]
+    config = {**TINY, "backbones": {"transformer": {}},
+              "datasets": [entry, {**entry, "name": "dna_motifs_rc", "data": {"augment": ["reverse_complement"]}}]}
+    runs = load_config(write_config(tmp_path, config)).runs
+    neural = [r for r in runs if not r.baseline]
+    assert [(r.run_id, r.dataset) for r in neural] == [
+        ("dna_motifs-classify-transformer-kmer3-s0", "dna_motifs"), ("dna_motifs_rc-classify-transformer-kmer3-s0", "dna_motifs_rc")]
+    assert [r.fit["data"]["dataset"] for r in neural] == ["dna_motifs", "dna_motifs"]  # both read the catalog's files
+    assert neural[1].fit["data"]["augment"] == ["reverse_complement"] and "augment" not in neural[0].fit["data"]
