@@ -181,7 +181,8 @@ def _columns(task: str, rows: list[Row]) -> tuple[str, bool, list[str]]:
     test = "test_" + key.removeprefix("val_")  # the primary metric on the test split, where the data has one
     extra = ([test] if values_of(rows, test) else []) + ([] if key == "val_loss" else ["val_loss"])
     t = _task(task)
-    extra += [f"val_{k}" for k in (t.report_metrics if t is not None else ()) if f"val_{k}" != key]
+    for k in (t.report_metrics if t is not None else ()):  # each beside its test figure, where there is one
+        extra += [] if f"val_{k}" == key else [f"val_{k}", f"test_{k}"]
     if t is not None and t.generates:
         extra += sorted({k for r in rows for k in r if k.startswith("val_gen_")})
     return key, higher, [k for k in extra if values_of(rows, k)]
