@@ -68,6 +68,8 @@ def test_a_metric_the_task_does_not_log_is_named_with_those_it_does(motifs, caps
     assert "--checkpoint_on val/rmse: validation does not log it (it logs val/acc, val/auroc, val/f1, val/loss)" in err
     assert "Traceback" not in err
     assert main(["fit", *motifs, "--checkpoint_on", "val/kappa"]) != 0
-    assert "cannot tell whether higher or lower is better for it; give --checkpoint_mode" in capsys.readouterr().err
+    assert ("--checkpoint_on val/kappa: not a validation metric of the 'classify' task whose direction polyseq "
+            "knows (val/loss, val/acc, val/f1, val/auroc); for a value logged otherwise, give --checkpoint_mode "
+            "max or min") in capsys.readouterr().err
     assert main(["fit", *motifs, "--checkpoint_mode", "up"]) != 0
     assert "--checkpoint_mode must be auto, min or max, got 'up'" in capsys.readouterr().err

@@ -175,8 +175,10 @@ class BestAndLast(ModelCheckpoint):
         if higher is None and name in LOWER_IS_BETTER + HIGHER_IS_BETTER:
             higher = name in HIGHER_IS_BETTER
         if higher is None:
-            raise ConfigError(f"--checkpoint_on {self.monitor}: polyseq cannot tell whether higher or lower is "
-                              f"better for it; give --checkpoint_mode max or min")
+            known = dict.fromkeys(["loss", *task.primary_metric, *task.report_metrics, *(metrics or {})])
+            raise ConfigError(f"--checkpoint_on {self.monitor}: not a validation metric of the {task.name!r} task "
+                              f"whose direction polyseq knows ({', '.join('val/' + k for k in known)}); for a value "
+                              "logged otherwise, give --checkpoint_mode max or min")
         return "max" if higher else "min"
 
     def _save_topk_checkpoint(self, trainer, monitor_candidates) -> None:  # type: ignore[no-untyped-def]
