@@ -24,10 +24,10 @@ from polyseq_smiles.chem import quiet_rdkit
 
 def writing(smiles: str) -> tuple[bool, bool]:
     """(aromatic rings written in Kekule form, stereo marks present)."""
-    with quiet_rdkit():
-        mol = Chem.MolFromSmiles(smiles)
+    with quiet_rdkit():  # as written (aromatic flags only on lowercase atoms), then as RDKit perceives it
+        written, mol = Chem.MolFromSmiles(smiles, sanitize=False), Chem.MolFromSmiles(smiles)
     aromatic = any(a.GetIsAromatic() for a in mol.GetAtoms())
-    kekule = aromatic and not any(a.GetIsAromatic() for a in Chem.MolFromSmiles(smiles, sanitize=False).GetAtoms())
+    kekule = aromatic and not any(a.GetIsAromatic() for a in written.GetAtoms())
     return kekule, any(c in smiles for c in "@/\\")
 
 

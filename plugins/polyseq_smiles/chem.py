@@ -9,6 +9,7 @@ reaches the user through a `BadRecord` or an exception instead of scrolling past
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -90,7 +91,7 @@ def canonical_or_none(smiles: str) -> str | None:
 STANDARDIZE_STEPS = ("largest_fragment", "neutralize", "remove_stereo")
 
 
-def standardize_steps(value: Any, option: str = "standardize") -> tuple[str, ...]:
+def standardize_steps(value: Any, option: str = "-r standardize") -> tuple[str, ...]:
     """The `standardize` option as steps: true = all of STANDARDIZE_STEPS, false/None/[] = none,
     else a list (or one name) of them; anything else is a ConfigError naming `option`."""
     if value is None or value is False:
@@ -112,17 +113,24 @@ def standardize_mol(mol: Any, steps: tuple[str, ...]) -> Any:
     organic fragments preferred), charges neutralised where a proton can do it (RDKit's Uncharger:
     a carboxylate becomes the acid; a quaternary or nitro nitrogen stays charged), and every
     stereo mark (tetrahedral and double-bond) removed."""
-    from rdkit.Chem.MolStandardize import rdMolStandardize
-
+    chooser, uncharger = _standardizers()
     with quiet_rdkit():
         if "largest_fragment" in steps:
-            mol = rdMolStandardize.LargestFragmentChooser(preferOrganic=True).choose(mol)
+            mol = chooser.choose(mol)
         if "neutralize" in steps:
-            mol = rdMolStandardize.Uncharger().uncharge(mol)
+            mol = uncharger.uncharge(mol)
         if "remove_stereo" in steps:
             mol = Chem.Mol(mol)
             Chem.RemoveStereochemistry(mol)
     return mol
+
+
+@functools.cache
+def _standardizers() -> tuple[Any, Any]:
+    """RDKit's fragment chooser and uncharger, made once: a reader standardises every record."""
+    from rdkit.Chem.MolStandardize import rdMolStandardize
+
+    return rdMolStandardize.LargestFragmentChooser(preferOrganic=True), rdMolStandardize.Uncharger()
 
 
 def standardize(smiles: str, steps: tuple[str, ...]) -> str:

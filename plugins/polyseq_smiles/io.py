@@ -165,7 +165,7 @@ def read_csv(path: Path, *, column: str | int | None = None, target: str | Seque
         raise ConfigError(f"reaction must be true or false, got {reaction!r}")
     steps = chem.standardize_steps(standardize)
     if steps and reaction:
-        raise ConfigError("standardize applies to molecules, not reaction SMILES: drop it or reaction=true")
+        raise ConfigError("-r standardize applies to molecules, not reaction SMILES: drop standardize or reaction=true")
     check = (validate_reaction if reaction else validate_smiles) if validate and not steps else None
     convert = (lambda text: standardized(text, steps)) if steps else None
     return _read_table(path, column=column, target=target, target_type=target_type, delimiter=delimiter,
@@ -249,16 +249,23 @@ def read_sdf(path: Path, *, target: str | Sequence[str] | None = None, target_ty
 
 def validate_smiles(sample: Any) -> str | None:
     """None for a SMILES RDKit parses; otherwise the reason (RDKit's message when it gives one)."""
-    if isinstance(sample, str) and sample.strip() and any(c.isspace() for c in sample.strip()):
-        return f"{sample!r} contains whitespace: a SMILES is one word (a name goes after it in a .smi file)"
-    _mol, reason = chem.parse(sample)
+    reason = _whitespace(sample)
+    if reason is None:
+        _mol, reason = chem.parse(sample)
     return reason or None
 
 
+def _whitespace(sample: Any) -> str | None:
+    """The reason to refuse a SMILES with whitespace inside (RDKit would read what follows as a name)."""
+    if isinstance(sample, str) and sample.strip() and any(c.isspace() for c in sample.strip()):
+        return f"{sample!r} contains whitespace: a SMILES is one word (a name goes after it in a .smi file)"
+    return None
+
+
 def standardized(smiles: str, steps: tuple[str, ...]) -> str:
-    """`chem.standardize` after the validator's own checks (whitespace inside a SMILES, which RDKit
-    would read as a name after it); ValueError with the reason for a SMILES that fails them."""
-    reason = validate_smiles(smiles) if any(c.isspace() for c in smiles.strip()) else None
+    """`chem.standardize` (which parses, so validates) after the validator's whitespace check;
+    ValueError with the reason for a SMILES that fails either."""
+    reason = _whitespace(smiles)
     if reason:
         raise ValueError(reason)
     return chem.standardize(smiles, steps)
