@@ -339,8 +339,8 @@ class REMIBPE(TokenizerMixin):
     def train(self, samples: Iterable[Score], vocab_size: int | None = None) -> None:
         from polyseq import SymbolBPE
 
-        sequences = [self.remi.encode(s) for s in samples]
-        self.bpe = SymbolBPE.train(sequences, self.remi.vocab_size, vocab_size or self.target_size)
+        self.bpe = SymbolBPE.train((self.remi.encode(s) for s in samples), self.remi.vocab_size,
+                                   vocab_size or self.target_size)  # streamed: HF counts as they pass
 
     def _trained(self) -> Any:
         if self.bpe is None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from polyseq import (
@@ -240,13 +240,17 @@ class AtomBPETokenizer(TokenizerMixin):
     def train(self, samples: Iterable[str], vocab_size: int | None = None) -> None:
         from polyseq import SymbolBPE
 
-        samples = [self.normalize(_require_str(s, self.type_name)) for s in samples]
-        atoms = AtomTokenizer(canonical=False, fallback="unk")  # samples are normalised already
-        atoms.train(samples)
-        sequences = [atoms.encode(s) for s in samples]
+        if iter(samples) is samples:  # a one-shot iterator: held, since the merges take a second pass
+            samples = list(samples)
+
+        def normalized() -> Iterator[str]:  # one pass over the corpus, never a list of it
+            return (self.normalize(_require_str(s, self.type_name)) for s in samples)
+
+        atoms = AtomTokenizer(canonical=False, fallback="unk")  # fed normalised samples
+        atoms.train(normalized())
         n_base = atoms.vocab_size
-        self.bpe = SymbolBPE.train(sequences, n_base, vocab_size or self.max_vocab or max(512, n_base),
-                                   self.min_frequency)
+        self.bpe = SymbolBPE.train((atoms.encode(s) for s in normalized()), n_base,
+                                   vocab_size or self.max_vocab or max(512, n_base), self.min_frequency)
         self.atoms = AtomTokenizer(tokens=atoms.to_config()["tokens"], canonical=self.canonical, fallback="unk")
 
     def _parts(self) -> tuple[AtomTokenizer, Any]:

@@ -153,6 +153,27 @@ def test_bpe_merges_never_split_an_atom():
     assert len(tok.encode(EXAMPLES[5])) < len(atom_split(EXAMPLES[5]))
 
 
+class _Passes:
+    """A re-iterable corpus that counts the passes made over it (as the streamed cache build's samples)."""
+
+    def __init__(self, items):
+        self.items, self.passes = list(items), 0
+
+    def __iter__(self):
+        self.passes += 1
+        yield from self.items
+
+
+def test_bpe_trains_by_passes_over_a_reiterable_corpus_and_learns_the_same_merges():
+    corpus = _Passes(EXAMPLES * 3)
+    streamed, from_list, from_generator = (AtomBPETokenizer(vocab_size=120) for _ in range(3))
+    streamed.train(corpus)
+    from_list.train(EXAMPLES * 3)
+    from_generator.train(s for s in EXAMPLES * 3)  # one-shot: held for the second pass
+    assert corpus.passes == 2  # the atoms, then the merges: the corpus is never copied into a list
+    assert streamed.to_config() == from_list.to_config() == from_generator.to_config()
+
+
 def test_bpe_vocab_size_below_the_atom_count_is_a_clear_error():
     tok = AtomBPETokenizer(vocab_size=N_SPECIAL + len(BASE_ATOMS))
     with pytest.raises(ConfigError, match="vocab_size"):
