@@ -20,7 +20,7 @@ def tables(report: str) -> str:
     return report[report.index("## By domain"):report.index("## Plots")]
 
 
-@pytest.mark.parametrize("name", ["quick", "real", "tag_sweep", "bbbp", "bbbp_recipe", "esol_recipe"])
+@pytest.mark.parametrize("name", ["quick", "real", "tag_sweep", "bbbp", "bbbp_recipe", "esol_recipe", "bbbp_encoder"])
 def test_committed_report_tables_are_its_results_csv(name, tmp_path):
     folder = DOCS / name
     results = read_csv(folder / "results.csv")
