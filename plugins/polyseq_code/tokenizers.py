@@ -333,13 +333,18 @@ class PygmentsBPETokenizer(TokenizerMixin):
 
 
 def _batches(counts: Counter[str], size: int = 4096) -> Iterator[list[str]]:
-    """Each text repeated by its count, in batches (HF's trainer counts words itself)."""
+    """Each text repeated by its count, in batches of at most `size` (HF's trainer counts words itself).
+    A frequent lexeme (`x`, a common indent) occurs millions of times in a large corpus: its repeats
+    go out `size` at a time, never as one list."""
     batch: list[str] = []
     for text, count in counts.items():
-        batch += [text] * count
-        if len(batch) >= size:
-            yield batch
-            batch = []
+        while count:
+            take = min(count, size - len(batch))
+            batch += [text] * take
+            count -= take
+            if len(batch) == size:
+                yield batch
+                batch = []
     if batch:
         yield batch
 

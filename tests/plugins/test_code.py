@@ -146,6 +146,17 @@ def test_bad_options_name_the_option_the_rule_and_the_value():
         get_domain("code").make_tokenizer("pygments", vocab=10)
 
 
+def test_bpe_training_batches_stay_small_however_often_a_lexeme_occurs():
+    from collections import Counter
+
+    from polyseq_code.tokenizers import _batches
+
+    counts = Counter({"x": 100_003, "    ": 5, "print": 4_096})  # 'x' as often as in a large corpus
+    batches = list(_batches(counts, size=4096))
+    assert max(len(b) for b in batches) <= 4096  # one list of 100,003 'x' before
+    assert Counter(t for b in batches for t in b) == counts  # every occurrence still reaches HF's trainer
+
+
 def test_untrained_tokenizer_says_what_to_do():
     with pytest.raises(PolyseqError, match=r"call train"):
         PygmentsBPETokenizer().encode("x = 1")
