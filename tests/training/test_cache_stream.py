@@ -154,3 +154,17 @@ def test_each_file_is_read_and_validated_once_whatever_the_passes(tmp_path, monk
     reference.mkdir()
     data._build_in_memory(data._files(), reference)
     assert _files_of(data.cache_folder) == _files_of(reference)
+
+
+@pytest.mark.parametrize("fractions", [[0.8, 0.1, 0.1], [0.9, 0.1], [0.5, 0.0, 0.5]])
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 7, 100, 1001])
+def test_streamed_split_marks_are_the_split_of_the_in_memory_build(n, fractions):
+    from polyseq.data.splits import CORE_ASSIGNMENTS, CORE_SPLITS
+
+    for name in ("random", "ordered"):
+        for seed in (0, 1, 42):
+            expected = np.zeros(n, dtype=np.uint8)
+            for k, part in enumerate(CORE_SPLITS[name](range(n), fractions, seed)):
+                expected[part] = k
+            marks = CORE_ASSIGNMENTS[name](n, fractions, seed)
+            assert marks.dtype == np.uint8 and marks.tolist() == expected.tolist(), (name, seed)

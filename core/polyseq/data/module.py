@@ -24,7 +24,7 @@ from torch.utils.data import DataLoader
 from polyseq.data import cache, stream
 from polyseq.data.datasets import BucketBatchSampler, ResumableLoader
 from polyseq.data.info import DataInfo
-from polyseq.data.splits import CORE_SPLITS, check_fractions
+from polyseq.data.splits import CORE_ASSIGNMENTS, CORE_SPLITS, check_fractions
 from polyseq.domain import resolve
 from polyseq.errors import ConfigError, ReaderError
 from polyseq.records import ReadReport, Record, stored_size
@@ -321,8 +321,7 @@ class SequenceDataModule(pl.LightningDataModule):
             if not n:
                 bad = f" ({report.summary()})" if report.n_bad else ""
                 raise ReaderError(f"{', '.join(map(str, files['train']))}: no records{bad}")
-            split_fn = CORE_SPLITS[self.split_name]
-            source.assign = stream.split_assignment(n, lambda r: split_fn(r, self.split_fractions, self.seed))
+            source.assign = CORE_ASSIGNMENTS[self.split_name](n, self.split_fractions, self.seed)
             stream.check_parts(source.assign, False)
         tok = self._make_tokenizer(source.train_samples())
         encoder = stream.Encoder(tok, self.hparams.get("num_proc") or 1)

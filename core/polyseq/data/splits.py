@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from array import array
+from collections.abc import Callable, Sequence
+
+import numpy as np
 
 from polyseq.errors import ConfigError
 
@@ -43,5 +46,30 @@ def ordered_split(records: Sequence[object], fractions: Sequence[float], seed: i
     return parts
 
 
+def random_assignment(n: int, fractions: Sequence[float], seed: int) -> np.ndarray:
+    """The part (0 train, 1 val, 2 test) of each of n records, exactly as `random_split(range(n))` parts
+    them, in n + 4n bytes instead of Python lists of n ints (~3.6 GB for 55.8 M records): the same
+    Fisher-Yates shuffle as `random.shuffle`, drawing from the same generator, over a compact array."""
+    order = array("q" if n >= 2**31 else "i", range(n))
+    randbelow = random.Random(seed)._randbelow  # what random.shuffle draws with (CPython 3.11-3.13)
+    for i in reversed(range(1, n)):
+        j = randbelow(i + 1)
+        order[i], order[j] = order[j], order[i]
+    assign = np.zeros(n, dtype=np.uint8)
+    ids, start = np.frombuffer(order, dtype=np.int64 if order.typecode == "q" else np.int32), 0
+    for k, size in enumerate(part_sizes(n, fractions)):
+        assign[ids[start : start + size]] = k
+        start += size
+    return assign
+
+
+def ordered_assignment(n: int, fractions: Sequence[float], seed: int = 0) -> np.ndarray:
+    """`ordered_split(range(n))` as one byte per record."""
+    return np.repeat(np.arange(len(fractions), dtype=np.uint8), part_sizes(n, fractions))
+
+
 # `--data.split` names every domain has, before the domain's own (`Domain.splits`)
 CORE_SPLITS = {"random": random_split, "ordered": ordered_split}
+# the same splits as one part number per record, for corpora streamed past rather than held
+CORE_ASSIGNMENTS: dict[str, Callable[[int, Sequence[float], int], np.ndarray]] = {
+    "random": random_assignment, "ordered": ordered_assignment}

@@ -268,14 +268,6 @@ class StreamSource:
         return Samples()
 
 
-def split_assignment(n: int, split: Callable[[range], list[list[int]]]) -> np.ndarray:
-    """Split index (0 train, 1 val, 2 test) of each of n records, as `split(range(n))` parts them."""
-    assign = np.zeros(n, dtype=np.uint8)
-    for k, part in enumerate(split(range(n))):
-        assign[np.asarray(part, dtype=np.int64)] = k
-    return assign
-
-
 def check_parts(assign: np.ndarray | None, has_val_files: bool) -> None:
     if not has_val_files and assign is not None and not (assign == 1).any():
         raise ConfigError("the validation split is empty: give --data.val or a larger train set / val fraction")
