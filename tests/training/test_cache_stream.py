@@ -168,3 +168,16 @@ def test_streamed_split_marks_are_the_split_of_the_in_memory_build(n, fractions)
                 expected[part] = k
             marks = CORE_ASSIGNMENTS[name](n, fractions, seed)
             assert marks.dtype == np.uint8 and marks.tolist() == expected.tolist(), (name, seed)
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 1001])
+def test_random_split_is_random_shuffle_cut_into_parts(n):
+    # the split every published figure used: the indices shuffled by random.Random(seed).shuffle, cut
+    # into part_sizes, each part ascending - however it is computed
+    from polyseq.data.splits import part_sizes, random_split
+
+    for seed in (0, 1, 42):
+        order = list(range(n))
+        random.Random(seed).shuffle(order)
+        cuts = np.cumsum([0, *part_sizes(n, [0.8, 0.1, 0.1])])
+        assert random_split(range(n), [0.8, 0.1, 0.1], seed) == [sorted(order[a:b]) for a, b in zip(cuts, cuts[1:])]

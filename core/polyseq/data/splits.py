@@ -25,31 +25,11 @@ def part_sizes(n: int, fractions: Sequence[float]) -> list[int]:
     return [n - sum(sizes), *sizes]
 
 
-def random_split(records: Sequence[object], fractions: Sequence[float], seed: int) -> list[list[int]]:
-    order = list(range(len(records)))
-    random.Random(seed).shuffle(order)
-    parts, start = [], 0
-    for size in part_sizes(len(order), fractions):
-        parts.append(sorted(order[start : start + size]))
-        start += size
-    return parts
-
-
-def ordered_split(records: Sequence[object], fractions: Sequence[float], seed: int = 0) -> list[list[int]]:
-    """The records in file order: the first part trains, the next validates, the last tests (`seed`
-    is not used). nanoGPT's tiny Shakespeare split (first 90 % train, last 10 % val) and a
-    time-ordered hold-out; fractions count records, not characters."""
-    parts, start = [], 0
-    for size in part_sizes(len(records), fractions):
-        parts.append(list(range(start, start + size)))
-        start += size
-    return parts
-
-
 def random_assignment(n: int, fractions: Sequence[float], seed: int) -> np.ndarray:
-    """The part (0 train, 1 val, 2 test) of each of n records, exactly as `random_split(range(n))` parts
-    them, in n + 4n bytes instead of Python lists of n ints (~3.6 GB for 55.8 M records): the same
-    Fisher-Yates shuffle as `random.shuffle`, drawing from the same generator, over a compact array."""
+    """The part (0 train, 1 val, 2 test) of each of n records, one byte each: the records shuffled as
+    `random.Random(seed).shuffle(list(range(n)))` shuffles them (the same Fisher-Yates draws from the
+    same generator, over a compact int array rather than a list of n ints: ~3.6 GB for 55.8 M records),
+    then cut into `part_sizes`."""
     order = array("q" if n >= 2**31 else "i", range(n))
     randbelow = random.Random(seed)._randbelow  # what random.shuffle draws with (CPython 3.11-3.13)
     for i in reversed(range(1, n)):
@@ -64,12 +44,29 @@ def random_assignment(n: int, fractions: Sequence[float], seed: int) -> np.ndarr
 
 
 def ordered_assignment(n: int, fractions: Sequence[float], seed: int = 0) -> np.ndarray:
-    """`ordered_split(range(n))` as one byte per record."""
+    """The records in file order: the first part trains, the next validates, the last tests (`seed`
+    is not used). nanoGPT's tiny Shakespeare split (first 90 % train, last 10 % val) and a
+    time-ordered hold-out; fractions count records, not characters."""
     return np.repeat(np.arange(len(fractions), dtype=np.uint8), part_sizes(n, fractions))
+
+
+def _parts(assign: np.ndarray, n_parts: int) -> list[list[int]]:
+    """Each part's record indices, ascending."""
+    return [np.flatnonzero(assign == k).tolist() for k in range(n_parts)]
+
+
+def random_split(records: Sequence[object], fractions: Sequence[float], seed: int) -> list[list[int]]:
+    return _parts(random_assignment(len(records), fractions, seed), len(fractions))
+
+
+def ordered_split(records: Sequence[object], fractions: Sequence[float], seed: int = 0) -> list[list[int]]:
+    """`ordered_assignment` as index lists."""
+    return _parts(ordered_assignment(len(records), fractions), len(fractions))
 
 
 # `--data.split` names every domain has, before the domain's own (`Domain.splits`)
 CORE_SPLITS = {"random": random_split, "ordered": ordered_split}
-# the same splits as one part number per record, for corpora streamed past rather than held
+# the same splits as one part number per record, for corpora streamed past rather than held (the
+# index lists above are made from these)
 CORE_ASSIGNMENTS: dict[str, Callable[[int, Sequence[float], int], np.ndarray]] = {
     "random": random_assignment, "ordered": ordered_assignment}
