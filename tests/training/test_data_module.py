@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from polyseq import ConfigError, ReaderError
-from polyseq.data.datasets import IGNORE, BucketBatchSampler, mask_tokens
+from polyseq.data.cache import TokenArrays
+from polyseq.data.datasets import IGNORE, BucketBatchSampler, LMBlocks, mask_tokens
 from polyseq.data.module import SequenceDataModule
 from polyseq.tokenizers.base import CLS_ID, EOS_ID, MASK_ID, PAD_ID
 
@@ -71,6 +72,70 @@ def test_lm_blocks_join_records_with_eos(toy_csv):
     joined = [t for i in range(len(arrays)) for t in [*arrays.sequence(i).tolist(), EOS_ID]]
     assert blocks.window(0, len(joined)).tolist() == joined
     assert item["input_ids"].tolist() == joined[:32] and blocks[1]["input_ids"].tolist() == joined[32:64]
+
+
+@pytest.mark.parametrize("stride", [1, 3, 1024])
+def test_lm_blocks_find_records_from_sampled_ends(stride, monkeypatch):
+    """Thousands of records, many without tokens: every block is the joined stream's slice, however
+    the held ends are spaced (LMBlocks keeps every STRIDE-th record's end, not all of them)."""
+    monkeypatch.setattr(LMBlocks, "STRIDE", stride)
+    rng = np.random.default_rng(stride)
+    seqs = [rng.integers(5, 50, size=int(n)).tolist() for n in rng.choice([0, 0, 1, 2, 7, 40], size=3000)]
+    arrays = TokenArrays.from_sequences(seqs, None, [f"r{i}" for i in range(len(seqs))], 0)
+    joined = [t for s in seqs for t in [*s, EOS_ID]]
+    blocks = LMBlocks(arrays, 16)
+    assert len(blocks) == (len(joined) - 1) // 16
+    for i in [0, 1, len(blocks) // 2, len(blocks) - 1]:
+        assert blocks[i]["input_ids"].tolist() == joined[i * 16 : i * 16 + 16]
+        assert blocks[i]["labels"].tolist() == joined[i * 16 + 1 : i * 16 + 17]
+    for start, stop in [(0, len(joined)), (5, 6), (len(joined) - 3, len(joined))]:
+        assert blocks.window(start, stop).tolist() == joined[start:stop]
+
+
+def _list_batches(lengths, batch_size, shuffle, seed, drop_last):
+    """The batches as BucketBatchSampler made them with Python lists (every published run's order)."""
+    import random
+
+    order = list(range(len(lengths)))
+    rng = random.Random(seed)
+    if shuffle:
+        rng.shuffle(order)
+    window, batches = batch_size * 50, []
+    for start in range(0, len(order), window):
+        chunk = sorted(order[start : start + window], key=lambda i: lengths[i])
+        batches += [chunk[j : j + batch_size] for j in range(0, len(chunk), batch_size)]
+    if drop_last and batches and len(batches[-1]) < batch_size:
+        batches.pop()
+    if shuffle:
+        rng.shuffle(batches)
+    return batches
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("drop_last", [True, False])
+def test_bucketed_batches_are_the_python_list_batches(shuffle, drop_last):
+    """Held as int arrays, the batches are exactly those of the list algorithm, epoch by epoch."""
+    rng = np.random.default_rng(0)
+    for n, batch_size, top in [(0, 4, 5), (2, 4, 5), (5, 8, 3), (999, 7, 40), (2500, 3, 9), (4001, 32, 200)]:
+        lengths = rng.integers(1, top, size=n)
+        lengths[:2] = [1, 2][:n]  # lengths that differ (all one length takes SameLengthBatches)
+        sampler = BucketBatchSampler(lengths, batch_size, shuffle, seed=11, drop_last=drop_last)
+        for epoch in (0, 1):
+            assert list(sampler.batches(epoch)) == _list_batches(lengths, batch_size, shuffle, 11 + epoch, drop_last)
+
+
+def test_streamed_offsets_file_is_the_cumulative_lengths(tmp_path):
+    """The streamed build writes offsets a block at a time: the same .npy np.save would write."""
+    from polyseq.data.stream import write_offsets
+
+    lengths = np.random.default_rng(3).integers(0, 1000, size=10_001).astype(np.int64)
+    for count, block in [(0, 4), (1, 4), (10_001, 1000), (10_001, 1 << 20)]:
+        raw = tmp_path / "lengths.tmp"
+        lengths[:count].tofile(raw)
+        total = write_offsets(raw, tmp_path / "offsets.npy", count, block=block)
+        offsets = np.load(tmp_path / "offsets.npy", allow_pickle=False)
+        assert offsets.tolist() == [0, *np.cumsum(lengths[:count]).tolist()] and total == int(offsets[-1])
+        assert not raw.exists()
 
 
 @pytest.mark.parametrize("task", ["lm", "classify"], ids=["streamed-build", "in-memory-build"])

@@ -180,7 +180,8 @@ class TokenArrays:
     def load(cls, folder: Path, split: str) -> TokenArrays:
         path = ids_path(folder, split)
         dtype = np.dtype(ID_TYPES[path.suffix[1:]])
-        offsets = np.load(folder / f"{split}.offsets.npy", allow_pickle=False)
+        # memory-mapped like the ids: 8 bytes a record that the OS pages in and out (55.8 M records: 446 MB)
+        offsets = np.load(folder / f"{split}.offsets.npy", mmap_mode="r", allow_pickle=False)
         size = path.stat().st_size
         if len(offsets) == 0 or size != dtype.itemsize * int(offsets[-1]):
             expected = dtype.itemsize * int(offsets[-1]) if len(offsets) else "?"

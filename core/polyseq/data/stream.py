@@ -78,7 +78,8 @@ class SplitWriter:
         self.file = open(folder / f"{split}.ids.{id_type}", "wb")  # noqa: SIM115 - closed in finish()
         self.samples: list[Any] = []
         self.buffered = 0
-        self.lengths: list[np.ndarray] = []
+        self.lengths = open(folder / f"{split}.lengths.tmp", "wb")  # noqa: SIM115 - closed in finish(); int64 each
+        self.count = 0
         self.where = open(folder / f"{split}.where.jsonl", "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
         self.n_bytes = 0
         self.n_chunks = 0
@@ -110,7 +111,8 @@ class SplitWriter:
     def _write(self, samples: list[Any], result: Any) -> None:
         lengths, ids, seconds = result.get() if hasattr(result, "get") else result
         self.seconds += seconds
-        self.lengths.append(lengths)
+        np.asarray(lengths, dtype=np.int64).tofile(self.lengths)
+        self.count += len(lengths)
         ids.astype(self.dtype, copy=False).tofile(self.file)
         if self.watch_unknown:
             n_unk = int((ids == UNK_ID).sum())
@@ -128,13 +130,29 @@ class SplitWriter:
             self._write(*self.pending.popleft())
         self.file.close()
         self.where.close()
-        lengths = np.concatenate(self.lengths) if self.lengths else np.empty(0, np.int64)
-        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        np.save(self.folder / f"{self.split}.offsets.npy", offsets)
+        self.lengths.close()
+        n_tokens = write_offsets(Path(self.lengths.name), self.folder / f"{self.split}.offsets.npy", self.count)
         (self.folder / f"{self.split}.json").write_text(json.dumps({"n_bytes": self.n_bytes}))
-        return {"count": len(lengths), "n_tokens": int(offsets[-1]), "n_bytes": self.n_bytes,
+        return {"count": self.count, "n_tokens": n_tokens, "n_bytes": self.n_bytes,
                 "seconds": round(self.seconds, 4), "chunks": self.n_chunks}
+
+
+def write_offsets(lengths: Path, out: Path, count: int, block: int = 1 << 20) -> int:
+    """`out`: the .npy of the `count` + 1 offsets of the int64 lengths in the raw file `lengths`
+    (deleted after), a block at a time: tens of millions of records never sit in memory at once,
+    and the file is the one `np.save` would write. Returns the number of tokens."""
+    offsets = np.lib.format.open_memmap(out, mode="w+", dtype=np.int64, shape=(count + 1,))
+    offsets[0] = total = 0
+    with open(lengths, "rb") as f:
+        for start in range(0, count, block):
+            part = np.fromfile(f, dtype=np.int64, count=min(block, count - start))
+            np.cumsum(part, out=offsets[start + 1 : start + 1 + len(part)])
+            offsets[start + 1 : start + 1 + len(part)] += total
+            total = int(offsets[start + len(part)])
+    offsets.flush()
+    del offsets
+    lengths.unlink()
+    return total
 
 
 class Encoder:
