@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
         val = mean(t[c]["val"] for t in table.values())
         test = mean(t[c]["test"] for t in table.values())
         per = " / ".join(f"{t[c]['test']:.3f}" for t in table.values())
-        print(f"| {c} | {val:.3f} | {test:.3f} | {per} |")
+        print(f"| {c} | {val:.4f} | {test:.4f} | {per} |")
 
 
 if __name__ == "__main__":

@@ -122,3 +122,57 @@ def test_tta_on_a_language_model_and_split_without_a_run_are_refused(tmp_path, c
                  "--out", str(tmp_path / "x.csv"), *QUIET]) != 0
     err = capsys.readouterr().err
     assert "--split needs the config.yaml of the run that wrote --ckpt" in err and "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def more_runs(run) -> tuple[Path, Path]:
+    """Beside `run`: the same classifier trained from another seed, and one trained on another split."""
+    folder = run.parents[2]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(folder)
+        mp.setenv("POLYSEQ_CACHE", str(folder / ".cache"))
+        common = ["fit", "--data.domain", "dna", "--data.train", "labels.csv", "--data.task", "classify",
+                  "--data.target", "label", "--data.split_fractions", "[0.6, 0.2, 0.2]", *TINY, "--trainer.max_steps", "6"]
+        assert main([*common, "--seed_everything", "1"]) == 0
+        assert main([*common, "--data.seed", "1"]) == 0
+    return run.parent / "version_1", run.parent / "version_2"
+
+
+def test_several_checkpoints_average_their_probabilities(run, more_runs, tmp_path, capsys):
+    """--ckpt A B: each record's class probabilities are the mean of A's and B's (with --tta, of their
+    TTA means), and --split prints the ensemble's metrics on the runs' shared split."""
+    other = more_runs[0]
+    capsys.readouterr()
+    for extra in ([], ["--tta", "3", "--augment", "reverse_complement"]):
+        _predict(run, tmp_path / "a.csv", "--split", "val", *extra, capsys=capsys)
+        _predict(other, tmp_path / "b.csv", "--split", "val", *extra, capsys=capsys)
+        printed = _predict(run, tmp_path / "ab.csv", "--split", "val", *extra, "--ckpt", str(_best(run)), str(_best(other)),
+                           capsys=capsys)
+        a, b, ab = (_rows(tmp_path / f"{x}.csv") for x in ("a", "b", "ab"))
+        assert [r["id"] for r in ab] == [r["id"] for r in a] == [r["id"] for r in b] and len(ab) == 24
+        for ra, rb, rab in zip(a, b, ab, strict=True):
+            for label in MOTIFS:
+                mean = (float(ra[f"prob_{label}"]) + float(rb[f"prob_{label}"])) / 2
+                assert float(rab[f"prob_{label}"]) == pytest.approx(mean, abs=2e-6)
+            assert rab["prediction"] == max(MOTIFS, key=lambda label: float(rab[f"prob_{label}"]))
+        assert {"val/acc", "val/auroc"} <= set(printed)
+        assert any(ra["prob_a"] != rb["prob_a"] for ra, rb in zip(a, b, strict=True))  # two different models
+
+
+def test_an_ensemble_of_other_splits_or_tasks_is_refused(run, more_runs, tmp_path, capsys):
+    v0 = Path(__file__).parents[1] / "fixtures" / "v0_checkpoints"
+    cases = [
+        (["--split", "val", "--ckpt", str(_best(run)), str(_best(more_runs[1]))],
+         "has other val records than the run of"),
+        (["--input", str(v0 / "dna_rows.csv"), "--ckpt", str(_best(run)), str(v0 / "dna_lm.ckpt")],
+         "a 'lm' model's predictions cannot be averaged with other checkpoints'"),
+        (["--input", str(v0 / "dna_rows.csv"), "--ckpt", str(_best(run)), str(v0 / "dna_classify.ckpt")],
+         "dna_classify.ckpt: labels ("),
+    ]
+    for args, message in cases:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.chdir(run.parents[2])
+            mp.setenv("POLYSEQ_CACHE", str(run.parents[2] / ".cache"))
+            assert main(["predict", "--out", str(tmp_path / "x.csv"), *args, *QUIET]) != 0
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err, err

@@ -21,7 +21,9 @@ def add_parser(sub: Any) -> None:
         help="predict per record (a class, values, per-position labels or a target sequence) with a trained checkpoint",
         description="Needs only the checkpoint: it carries the tokenizer, labels, scaler and domain.",
     )
-    p.add_argument("--ckpt", required=True, help="a checkpoint written by `polyseq fit`, or a `polyseq export` folder")
+    p.add_argument("--ckpt", required=True, nargs="+",
+                   help="a checkpoint written by `polyseq fit`, or a `polyseq export` folder; several (classify, "
+                        "regress): an ensemble, each record's class probabilities or values averaged over the models")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--input", type=Path, help="records to predict, read with the domain's reader")
     source.add_argument("--split", choices=("val", "test"),
@@ -55,32 +57,39 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--augment is for --tta N with N >= 2 copies per record; give --tta too")
     trainer = make_trainer(args)
     main = inference.is_main_process()
-    loaded = open_checkpoint(args.ckpt)
+    ensemble = [open_checkpoint(c) for c in args.ckpt]
+    loaded = ensemble[0]
     model = loaded.model
+    if len(ensemble) > 1:
+        _check_ensemble(args.ckpt, ensemble)
     augment = loaded.domain.augmenter(args.augment, "--augment") if args.augment else None
     if args.split is not None:
-        records, targets = _run_split(args.ckpt, model, args.split)
+        records, targets = _ensemble_split(args.ckpt, ensemble, args.split)
     else:
         records, targets = read_input(loaded.domain, args.input, "predict", args, args.strict, quiet=not main), None
-    collate = model.task.collate(loaded.info, {})
     if args.tta > 1 and not model.task.has_record_outputs:
         model.task.record_outputs(model, {})  # the task's own refusal, before any work
-    scored = model.task.has_record_outputs and (args.tta > 1 or targets is not None)
-    if scored:  # per-record outputs, averaged over the copies of each record
-        copies = args.tta
-        samples = _copies([r.sample for r in records], copies, augment, args.tta_seed)
-        outputs = inference.run(trainer, model, len(samples), args.batch_size,
-                                lambda start, stop: collate(sample_items(loaded, samples[start:stop])),
-                                lambda model, batch, start: model.task.record_outputs(model, batch))
-        if not trainer.is_global_zero:
-            return 0
+    scored = model.task.has_record_outputs and (args.tta > 1 or targets is not None or len(ensemble) > 1)
+    if scored:  # per-record outputs, averaged over the copies of each record, then over the models
         import torch
 
-        mean = torch.stack(inference.flatten(outputs)).reshape(len(records), copies, -1).mean(1)
+        copies = args.tta
+        samples = _copies([r.sample for r in records], copies, augment, args.tta_seed)
+        means = []
+        for member in ensemble:
+            collate = member.model.task.collate(member.info, {})
+            outputs = inference.run(trainer, member.model, len(samples), args.batch_size,
+                                    lambda start, stop, m=member, c=collate: c(sample_items(m, samples[start:stop])),
+                                    lambda model, batch, start: model.task.record_outputs(model, batch))
+            if not trainer.is_global_zero:
+                return 0
+            means.append(torch.stack(inference.flatten(outputs)).reshape(len(records), copies, -1).mean(1))
+        mean = torch.stack(means).mean(0)
         values = model.task.output_rows(model, mean)
         if targets is not None:
             _print_metrics(model, mean, targets, args.split)
     else:
+        collate = model.task.collate(loaded.info, {})
         options = {k: getattr(args, k) for k in ("beam_size", "max_new_tokens")}
         outputs = inference.run(trainer, model, len(records), args.batch_size,
                                 lambda start, stop: collate(model_items(loaded, records[start:stop])),
@@ -108,6 +117,32 @@ def _copies(samples: list[Any], copies: int, augment: Any, seed: int) -> list[An
         out.append(sample)
         out += [augment(sample, random.Random(f"{seed}:{i}:{c}")) for c in range(1, copies)]
     return out
+
+
+def _check_ensemble(paths: list[str], ensemble: list[Any]) -> None:
+    """Several checkpoints are averaged: each must give per-record outputs of the same kind."""
+    first = ensemble[0].info
+    for path, member in zip(paths, ensemble, strict=True):
+        if not member.model.task.has_record_outputs:
+            raise ConfigError(f"--ckpt {path}: a {member.info.task!r} model's predictions cannot be averaged with "
+                              "other checkpoints' (an ensemble of several --ckpt needs classify or regress models)")
+        for key in ("domain", "task", "labels", "target_names"):
+            if getattr(member.info, key) != getattr(first, key):
+                raise ConfigError(f"--ckpt {path}: {key} {getattr(member.info, key)!r}, but {paths[0]} has "
+                                  f"{getattr(first, key)!r}; an ensemble averages models of one task on one domain")
+
+
+def _ensemble_split(paths: list[str], ensemble: list[Any], split: str) -> tuple[list[Any], Any]:
+    """The split of the runs that wrote the checkpoints; with several, they must be the same records."""
+    import numpy as np
+
+    records, targets = _run_split(paths[0], ensemble[0].model, split)
+    for path, member in zip(paths[1:], ensemble[1:], strict=True):
+        theirs, their_targets = _run_split(path, member.model, split)
+        if [r.where for r in theirs] != [r.where for r in records] or not np.array_equal(their_targets, targets):
+            raise ConfigError(f"--split {split}: the run of --ckpt {path} has other {split} records than the run of "
+                              f"{paths[0]} (another data.seed, split or files); an ensemble is scored on one split")
+    return records, targets
 
 
 def _run_split(ckpt: str, model: Any, split: str) -> tuple[list[Any], Any]:
