@@ -192,7 +192,26 @@ class BucketBatchSampler(Sampler[list[int]]):
         return math.floor(n) if self.drop_last else math.ceil(n)
 
 
-class BucketedBatches(Sequence[list[int]]):
+class Batches(Sequence[list[int]]):
+    """`n` batches of item indices, each made when asked for (`batch(i)`, 0 <= i < n)."""
+
+    n: int
+
+    def batch(self, i: int) -> list[int]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self.batch(j) for j in range(*i.indices(self.n))]
+        if not -self.n <= i < self.n:
+            raise IndexError(f"batch {i} of {self.n}")
+        return self.batch(i % self.n)
+
+
+class BucketedBatches(Batches):
     """The batches of items of many lengths: the items shuffled, sorted by length (stably) within
     windows of 50 batches, cut into batches, and the batches shuffled, all with `rng` as
     `random.shuffle` and `sorted` over Python lists would do it, so the batches are those of every
@@ -208,19 +227,12 @@ class BucketedBatches(Sequence[list[int]]):
         self.n = n // batch_size if drop_last else math.ceil(n / batch_size)
         self.order = shuffled_range(self.n, rng) if shuffle else np.arange(self.n)
 
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(self.n))]
-        if not -self.n <= i < self.n:
-            raise IndexError(f"batch {i} of {self.n}")
-        b = int(self.order[i % self.n])
+    def batch(self, i: int) -> list[int]:
+        b = int(self.order[i])
         return self.items[b * self.batch_size : (b + 1) * self.batch_size].tolist()
 
 
-class SameLengthBatches(Sequence[list[int]]):
+class SameLengthBatches(Batches):
     """The batches of items all of one length (LM blocks): nothing to bucket, so one numpy
     permutation cut into batches as they are asked for; millions of blocks cost a fraction of a
     second at the start of an epoch instead of half a minute of Python shuffling and sorting."""
@@ -234,15 +246,7 @@ class SameLengthBatches(Sequence[list[int]]):
         self.batch_size = batch_size
         self.n = n // batch_size if drop_last else math.ceil(n / batch_size)
 
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(self.n))]
-        if not -self.n <= i < self.n:
-            raise IndexError(f"batch {i} of {self.n}")
-        i %= self.n
+    def batch(self, i: int) -> list[int]:
         return self.order[i * self.batch_size : (i + 1) * self.batch_size].tolist()
 
 
