@@ -39,7 +39,7 @@ def register_domains(register):
         },
         metrics=f"{_P}.metrics:metrics",
         writer=f"{_P}.io:write_fasta",
-        splits={"random": f"{_P}.splits:random_split", "by_record": f"{_P}.splits:by_record"},
+        splits={"by_record": f"{_P}.splits:by_record"},
         example_files=f"{_P}.examples:example_files",
     ))
 

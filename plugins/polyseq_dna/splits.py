@@ -1,7 +1,8 @@
 """Data splits for DNA, each `split(records, fractions, seed) -> list[list[int]]` (indices per part).
 
-- `random`: records (windows) shuffled and cut by the fractions. Windows of one chromosome end up
-  on both sides: fine for short independent sequences (a CSV of promoters), a leak for windows.
+- (`random`, the core's split of every domain, shuffles records (windows) and cuts them by the
+  fractions. Windows of one chromosome end up on both sides: fine for short independent sequences
+  (a CSV of promoters), a leak for windows of a genome.)
 - `by_record`: whole records (chromosomes, contigs, reads) go to one part, so no window of a
   sequence is in two parts. Records are grouped by (source file, record header line), i.e. by the
   sequence a window was cut from; groups are shuffled with the seed and given to the parts in
@@ -24,23 +25,6 @@ def _check(fractions: Sequence[float]) -> list[float]:
     if not fr or any(f < 0 for f in fr) or abs(sum(fr) - 1.0) > 1e-6:
         raise ConfigError(f"fractions must be >= 0 and sum to 1, got {list(fractions)!r}")
     return fr
-
-
-def _cut(n: int, fractions: list[float]) -> list[int]:
-    """Boundaries of parts of n items: rounded cumulative fractions, the last one exactly n."""
-    bounds, total = [], 0.0
-    for f in fractions[:-1]:
-        total += f
-        bounds.append(round(total * n))
-    return [0, *bounds, n]
-
-
-def random_split(records: Sequence[Any], fractions: Sequence[float], seed: int = 0) -> list[list[int]]:
-    fr = _check(fractions)
-    order = list(range(len(records)))
-    random.Random(seed).shuffle(order)
-    b = _cut(len(order), fr)
-    return [sorted(order[b[i] : b[i + 1]]) for i in range(len(fr))]
 
 
 def record_key(record: Any, index: int) -> tuple[Any, ...]:

@@ -47,7 +47,7 @@ def register_domains(register):
         augmentations={"randomize": _M + "augment:randomize"},
         metrics=_M + "metrics:smiles_metrics",
         writer=_M + "io:write_smi",
-        splits={"random": _M + "splits:random_split", "scaffold": _M + "splits:scaffold_split"},
+        splits={"scaffold": _M + "splits:scaffold_split"},
         example_files=_M + "io:example_files",
     ))
 

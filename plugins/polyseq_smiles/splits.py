@@ -1,4 +1,5 @@
-"""Data splits: random, and Bemis-Murcko scaffold (Bemis & Murcko, J. Med. Chem. 1996).
+"""The scaffold split: Bemis-Murcko scaffolds (Bemis & Murcko, J. Med. Chem. 1996). The random and
+ordered splits are the core's (`polyseq.data.splits`), the same for every domain.
 
 A scaffold split keeps molecules that share a ring system on the same side, so a test set measures
 how a model does on chemotypes it has not seen - what chemists expect of an honest property
@@ -12,7 +13,6 @@ share the empty scaffold; unparseable ones form one group each.
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,18 +41,6 @@ def _cut_points(n: int, fractions: list[float]) -> list[int]:
 
 def _smiles(record: Any) -> str:
     return getattr(record, "sample", record)
-
-
-def random_split(records: Sequence[Any], fractions: Sequence[float], seed: int = 0) -> list[list[int]]:
-    """Indices per part, shuffled with `random.Random(seed)`; sizes round(n * fraction)."""
-    values = _check_fractions(fractions)
-    order = list(range(len(records)))
-    random.Random(seed).shuffle(order)
-    parts, start = [], 0
-    for end in _cut_points(len(order), values):
-        parts.append(sorted(order[start:end]))
-        start = end
-    return parts
 
 
 def scaffold(smiles: str) -> str | None:

@@ -14,7 +14,7 @@ from polyseq_dna.alphabet import reverse_complement, validate
 from polyseq_dna.augment import random_crop, random_shift
 from polyseq_dna.augment import reverse_complement as rc_aug
 from polyseq_dna.metrics import kmer_spectrum, metrics
-from polyseq_dna.splits import by_record, random_split
+from polyseq_dna.splits import by_record
 
 IUPAC = st.text(alphabet="ACGTUNRYSWKMBDHVacgtunryswkmbdhv", max_size=100)
 
@@ -76,13 +76,6 @@ def windows(n_chrom, per_chrom):
             for c in range(n_chrom) for w in range(per_chrom)]
 
 
-def test_random_split_is_a_seeded_partition():
-    recs = windows(3, 10)
-    parts = random_split(recs, [0.8, 0.1, 0.1], seed=1)
-    assert sorted(sum(parts, [])) == list(range(30)) and [len(p) for p in parts] == [24, 3, 3]
-    assert parts == random_split(recs, [0.8, 0.1, 0.1], seed=1) != random_split(recs, [0.8, 0.1, 0.1], seed=2)
-
-
 def test_by_record_split_never_puts_windows_of_one_sequence_in_two_parts():
     recs = windows(10, 7)
     parts = by_record(recs, [0.6, 0.2, 0.2], seed=3)
@@ -98,10 +91,9 @@ def test_by_record_split_warns_when_a_part_cannot_be_filled():
     assert sorted(map(len, parts)) == [0, 10]
 
 
-@pytest.mark.parametrize("split", [random_split, by_record])
-def test_fractions_are_checked(split):
+def test_fractions_are_checked():
     with pytest.raises(ConfigError, match="fractions must be >= 0 and sum to 1, got"):
-        split(windows(2, 2), [0.5, 0.6], 0)
+        by_record(windows(2, 2), [0.5, 0.6], 0)
 
 
 # ---- metrics -----------------------------------------------------------------------------------------

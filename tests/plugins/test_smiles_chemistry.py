@@ -12,7 +12,7 @@ from rdkit.Chem import rdFingerprintGenerator
 from polyseq import ConfigError, Record, get_domain
 from polyseq_smiles.augment import expand, randomize, variants
 from polyseq_smiles.metrics import internal_diversity, smiles_metrics
-from polyseq_smiles.splits import random_split, scaffold, scaffold_split
+from polyseq_smiles.splits import scaffold, scaffold_split
 
 DOMAIN = get_domain("smiles")
 NCI = [r.sample for r in islice(DOMAIN.read(Path(RDConfig.RDDataDir) / "NCI" / "first_5K.smi"), 400)]
@@ -66,19 +66,10 @@ def test_expand_gives_n_copies_with_target_and_meta():
 # ---- splits -------------------------------------------------------------------------------------
 
 
-def test_random_split_partitions_and_is_reproducible():
-    parts = random_split(NCI, [0.8, 0.1, 0.1], seed=1)
-    assert sorted(i for p in parts for i in p) == list(range(len(NCI)))
-    n = len(NCI)
-    assert [len(p) for p in parts] == [round(0.8 * n), round(0.9 * n) - round(0.8 * n), n - round(0.9 * n)]
-    assert parts == random_split(NCI, [0.8, 0.1, 0.1], seed=1) != random_split(NCI, [0.8, 0.1, 0.1], seed=2)
-
-
 @pytest.mark.parametrize("fractions", [[0.8, 0.3], [], [1.2, -0.2], ["a"]], ids=["sum", "empty", "negative", "text"])
-@pytest.mark.parametrize("split", [random_split, scaffold_split], ids=["random", "scaffold"])
-def test_bad_fractions_are_a_config_error(split, fractions):
+def test_bad_fractions_are_a_config_error(fractions):
     with pytest.raises(ConfigError, match=r"fractions must be non-negative numbers that sum to 1"):
-        split(["CCO"], fractions, 0)
+        scaffold_split(["CCO"], fractions, 0)
 
 
 def test_scaffold_split_keeps_each_scaffold_on_one_side_largest_groups_in_train():
@@ -93,7 +84,7 @@ def test_scaffold_split_keeps_each_scaffold_on_one_side_largest_groups_in_train(
     largest = max(set(scaffolds), key=scaffolds.count)
     assert part_of[largest] == 0 and part_of[""] == 0  # benzene-like and acyclic groups are the biggest
     assert len(parts[0]) <= round(0.8 * len(NCI)) and parts == scaffold_split(records, [0.8, 0.1, 0.1], seed=9)
-    assert len(parts[2]) > 0 and len(DOMAIN.splits) == 2
+    assert len(parts[2]) > 0 and set(DOMAIN.splits) == {"scaffold"}  # random and ordered: the core's
 
 
 def _deepchem_rule(scaffolds: list[str], frac_train: float, frac_valid: float) -> list[list[int]]:
@@ -162,3 +153,12 @@ def test_diversity_subsample_is_seeded():
     a = smiles_metrics(NCI[:80], diversity_sample=20, seed=1)["internal_diversity"]
     assert a == smiles_metrics(NCI[:80], diversity_sample=20, seed=1)["internal_diversity"]
     assert 0.5 < a < 1.0
+
+
+def test_an_unknown_split_lists_each_split_once(tmp_path):
+    """random and ordered are the core's for every domain; smiles adds scaffold."""
+    from polyseq.data.module import SequenceDataModule
+
+    (tmp_path / "m.smi").write_text("".join(f"{s}\n" for s in NCI))
+    with pytest.raises(ConfigError, match=r"Available: random, ordered, scaffold$"):
+        SequenceDataModule(domain="smiles", train=str(tmp_path / "m.smi"), split="bogus").prepare()

@@ -279,7 +279,7 @@ class SequenceDataModule(pl.LightningDataModule):
         if name in CORE_SPLITS:
             return CORE_SPLITS[name](records, self.split_fractions, self.seed)
         if name not in self.domain.splits:
-            known = ", ".join([*CORE_SPLITS, *self.domain.splits])
+            known = ", ".join(dict.fromkeys([*CORE_SPLITS, *self.domain.splits]))  # a domain may repeat a core name
             raise ConfigError(f"--data.split={name!r} is not a split of domain {self.domain_name!r}. Available: {known}")
         split_fn = resolve(self.domain.splits[name], f"domain {self.domain_name!r}, split {name!r}")
         return split_fn(records, self.split_fractions, self.seed)
