@@ -136,6 +136,8 @@ def test_streamed_offsets_file_is_the_cumulative_lengths(tmp_path):
         offsets = np.load(tmp_path / "offsets.npy", allow_pickle=False)
         assert offsets.tolist() == [0, *np.cumsum(lengths[:count]).tolist()] and total == int(offsets[-1])
         assert not raw.exists()
+        np.save(tmp_path / "saved.npy", offsets)
+        assert (tmp_path / "offsets.npy").read_bytes() == (tmp_path / "saved.npy").read_bytes()
 
 
 @pytest.mark.parametrize("task", ["lm", "classify"], ids=["streamed-build", "in-memory-build"])

@@ -139,18 +139,18 @@ class SplitWriter:
 
 def write_offsets(lengths: Path, out: Path, count: int, block: int = 1 << 20) -> int:
     """`out`: the .npy of the `count` + 1 offsets of the int64 lengths in the raw file `lengths`
-    (deleted after), a block at a time: tens of millions of records never sit in memory at once,
-    and the file is the one `np.save` would write. Returns the number of tokens."""
-    offsets = np.lib.format.open_memmap(out, mode="w+", dtype=np.int64, shape=(count + 1,))
-    offsets[0] = total = 0
-    with open(lengths, "rb") as f:
+    (deleted after), a block at a time through a plain file (not a memory map, whose dirty pages
+    would count as resident): tens of millions of records never sit in memory at once, and the
+    bytes are those `np.save` writes. Returns the number of tokens."""
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.int64)), "fortran_order": False, "shape": (count + 1,)}
+    total = 0
+    with open(lengths, "rb") as f, open(out, "wb") as o:
+        np.lib.format.write_array_header_1_0(o, header)
+        np.zeros(1, dtype=np.int64).tofile(o)
         for start in range(0, count, block):
-            part = np.fromfile(f, dtype=np.int64, count=min(block, count - start))
-            np.cumsum(part, out=offsets[start + 1 : start + 1 + len(part)])
-            offsets[start + 1 : start + 1 + len(part)] += total
-            total = int(offsets[start + len(part)])
-    offsets.flush()
-    del offsets
+            part = np.cumsum(np.fromfile(f, dtype=np.int64, count=min(block, count - start))) + total
+            part.tofile(o)
+            total = int(part[-1])
     lengths.unlink()
     return total
 
