@@ -157,6 +157,12 @@ def test_several_checkpoints_average_their_probabilities(run, more_runs, tmp_pat
             assert rab["prediction"] == max(MOTIFS, key=lambda label: float(rab[f"prob_{label}"]))
         assert {"val/acc", "val/auroc"} <= set(printed)
         assert any(ra["prob_a"] != rb["prob_a"] for ra, rb in zip(a, b, strict=True))  # two different models
+    with pytest.MonkeyPatch.context() as mp:  # a shell glob can name several: the ensemble is said aloud
+        mp.chdir(run.parents[2])
+        mp.setenv("POLYSEQ_CACHE", str(run.parents[2] / ".cache"))
+        assert main(["predict", "--ckpt", str(_best(run)), str(_best(other)), "--split", "val",
+                     "--out", str(tmp_path / "x.csv"), *QUIET]) == 0
+    assert "an ensemble of 2 checkpoints, outputs averaged" in capsys.readouterr().err
 
 
 def test_an_ensemble_of_other_splits_or_tasks_is_refused(run, more_runs, tmp_path, capsys):

@@ -62,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
     model = loaded.model
     if len(ensemble) > 1:
         _check_ensemble(args.ckpt, ensemble)
+        if main:  # a shell glob can name several checkpoints: say that they are averaged
+            print(f"polyseq predict: an ensemble of {len(ensemble)} checkpoints, outputs averaged: "
+                  f"{', '.join(map(str, args.ckpt))}", file=sys.stderr)
     augment = loaded.domain.augmenter(args.augment, "--augment") if args.augment else None
     if args.split is not None:
         records, targets = _ensemble_split(args.ckpt, ensemble, args.split)
