@@ -93,14 +93,27 @@ def sample_as_bytes(sample: Any) -> bytes | None:
     return None
 
 
+def sample_size(sample: Any) -> int | None:
+    """`len(sample_as_bytes(sample))` without making the bytes where the sample's type can say its
+    size: a sample class may define `stored_size()` (a MIDI score works out the length of the file it
+    would write, 10x faster than writing it). None when the sample has no byte form."""
+    if isinstance(sample, str):
+        return len(sample) if sample.isascii() else len(sample.encode("utf-8", "surrogatepass"))
+    size = getattr(type(sample), "stored_size", None)
+    if size is not None:
+        return int(size(sample))
+    stored = sample_as_bytes(sample)
+    return None if stored is None else len(stored)
+
+
 def stored_size(samples: Any) -> int:
-    """Bytes of the samples as stored (`sample_as_bytes`); 0 when one has no byte form, so that bits
+    """Bytes of the samples as stored (`sample_size`); 0 when one has no byte form, so that bits
     per byte stay unreported rather than wrong."""
     total = 0
     for s in samples:
-        stored = sample_as_bytes(s)
-        if stored is None:
+        size = sample_size(s)
+        if size is None:
             return 0
-        total += len(stored)
+        total += size
     return total
 

@@ -335,3 +335,25 @@ def test_an_rna_structure_is_a_tag_target_for_polyseq_fit(rna, tmp_path, monkeyp
     rows = list(csv.DictReader(open(preds)))
     assert len(rows) == 64 and all(len(r["prediction"]) == len(r["target"]) for r in rows)
     assert set("".join(r["prediction"] for r in rows)) <= set("().")
+
+
+def test_sample_size_is_the_stored_length_asked_of_the_sample_where_it_can_say():
+    from polyseq.records import sample_as_bytes, sample_size, stored_size
+
+    class Sized:  # says its size: bytes() is never made
+        def __bytes__(self):
+            raise AssertionError("bytes() made although the sample gives stored_size()")
+
+        def stored_size(self):
+            return 7
+
+    class Written:  # only a byte form
+        def __bytes__(self):
+            return b"\x00\x01\x02"
+
+    for text in ["", "ACGT", "naïve 日本", "\ud800 lone surrogate"]:
+        assert sample_size(text) == len(sample_as_bytes(text))
+    assert sample_size(b"abc") == 3 and sample_size(Sized()) == 7 and sample_size(Written()) == 3
+    assert sample_size(["not", "stored"]) is None
+    assert stored_size(["ab", Sized(), Written()]) == 12
+    assert stored_size(["ab", object()]) == 0  # one sample without a byte form: bits per byte unreported

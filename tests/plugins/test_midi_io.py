@@ -117,6 +117,27 @@ def test_any_valid_score_survives_to_midi_and_back(notes, tempo_times, sig_times
     assert from_midi(to_midi(score)) == score
 
 
+@settings(max_examples=60, deadline=None)
+@given(notes=st.lists(st.builds(Note, st.integers(0, 2000) | st.integers(0, 3_000_000), st.integers(1, 300) |
+                                st.integers(1, 300_000), st.integers(60, 64) | st.integers(0, 127), st.integers(1, 127),
+                                st.integers(0, 17), st.booleans()), max_size=40),
+       tempo_times=st.lists(st.integers(0, 3_000_000), max_size=4),
+       sig_times=st.lists(st.integers(0, 3_000_000), max_size=4), ticks=st.sampled_from([96, 480, 960]))
+def test_stored_size_is_the_length_of_the_file_mido_writes(notes, tempo_times, sig_times, ticks):
+    # ticks up to millions: delta times of 1-4 bytes; 16+ programs share channels; repeated pitches make voices
+    score = Score(tuple(notes), ticks, tuple(Tempo(t, 500_000) for t in tempo_times),
+                  tuple(TimeSig(t, 6, 8) for t in sig_times))
+    assert score.stored_size() == len(bytes(score))
+
+
+def test_stored_size_of_the_examples_and_of_a_song_with_running_status():
+    for score in EXAMPLES:
+        assert score.stored_size() == len(bytes(score))
+    chords = Score(tuple(Note(k * 10, 10 + k % 3, 60 + k % 5, 90, k % 20, k % 7 == 0) for k in range(3000)), 480)
+    assert chords.stored_size() == len(bytes(chords))
+    assert Score().stored_size() == len(bytes(Score()))
+
+
 @pytest.mark.parametrize("name", ["remi", "midilike", "remi_bpe"])
 def test_decoded_tokens_write_a_file_mido_reads_back_with_the_same_notes(name, tmp_path):
     tok = MIDI.make_tokenizer(name)

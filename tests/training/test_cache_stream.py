@@ -48,8 +48,17 @@ def _code(path):
     return path, {}
 
 
+def _midi(path):
+    from polyseq_midi.examples import EXAMPLES
+    from polyseq_midi.io import write_midi
+
+    path.mkdir()
+    write_midi(list(EXAMPLES) * 4, path / "song.mid")  # one file a score: song_0.mid ...
+    return path / "*.mid", {}
+
+
 INPUTS = {"dna": ("seqs.fa", _dna), "text": ("lines.txt", _text), "smiles": ("mols.smi", _smiles),
-          "latex": ("formulas.lst", _latex), "code": ("src", _code)}
+          "latex": ("formulas.lst", _latex), "code": ("src", _code), "midi": ("songs", _midi)}
 
 
 def _files_of(folder):

@@ -365,17 +365,17 @@ def run_compare(args: argparse.Namespace, domain: Any, records: Records) -> int:
 
 def _chunks(records: Iterable[Record], max_bytes: int = 1_000_000) -> Iterator[tuple[list[Record], int | None]]:
     """Records in lists of about `max_bytes` for batch encoding, each with its samples' stored size
-    (`polyseq.records.sample_as_bytes`, counted once here; None when a sample has no byte form, which
+    (`polyseq.records.sample_size`, counted once here; None when a sample has no byte form, which
     then counts 1 towards `max_bytes`)."""
-    from polyseq.records import sample_as_bytes
+    from polyseq.records import sample_size
 
     chunk: list[Record] = []
     size, n_bytes = 0, 0
     for record in records:
         chunk.append(record)
-        stored = sample_as_bytes(record.sample)
-        size += 1 if stored is None else len(stored)
-        n_bytes = None if stored is None or n_bytes is None else n_bytes + len(stored)
+        stored = sample_size(record.sample)
+        size += 1 if stored is None else stored
+        n_bytes = None if stored is None or n_bytes is None else n_bytes + stored
         if size >= max_bytes:
             yield chunk, n_bytes
             chunk, size, n_bytes = [], 0, 0

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from polyseq.errors import ConfigError, ReaderError
-from polyseq.records import ReadReport, Record, sample_as_bytes
+from polyseq.records import ReadReport, Record, sample_size
 from polyseq.tokenizers.base import UNK_ID
 
 log = logging.getLogger("polyseq.data")
@@ -90,8 +90,7 @@ class SplitWriter:
         self.unk_examples: list[tuple[Any, np.ndarray]] = []
 
     def add(self, record: Record) -> None:
-        stored = sample_as_bytes(record.sample)
-        size = None if stored is None else len(stored)
+        size = sample_size(record.sample)
         self.samples.append(record.sample)
         self.where.write(json.dumps(record.where) + "\n")
         self.n_bytes += size or 0

@@ -263,7 +263,7 @@ class CompareStats:
         self.counts: Counter[int] = Counter()
 
     def add_batch(self, seqs: Sequence[Sequence[int]], n_bytes: int | None) -> None:
-        """`seqs`: the batch's ids; `n_bytes`: its samples' stored size (`polyseq.records.sample_as_bytes`),
+        """`seqs`: the batch's ids; `n_bytes`: its samples' stored size (`polyseq.records.sample_size`),
         None when one of them has no byte form."""
         for ids in seqs:
             self.n_samples += 1
