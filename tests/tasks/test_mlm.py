@@ -4,6 +4,8 @@ import logging
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from polyseq.data.cache import TokenArrays
 from polyseq.data.module import SequenceDataModule
@@ -22,6 +24,20 @@ def test_pieces_cover_every_token_once_in_order():
         assert joined == seq
     with pytest.raises(IndexError):
         pieces[len(pieces)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(lengths=st.lists(st.integers(0, 200) | st.integers(0, 8), max_size=40), max_length=st.integers(1, 70))
+def test_pieces_are_each_record_cut_into_runs_of_max_length(lengths, max_length):
+    seqs = [list(range(100 * r, 100 * r + n)) for r, n in enumerate(lengths)]
+    arrays = TokenArrays.from_sequences(seqs, None, ["x"] * len(seqs), 0)
+    expected = [(r, seq[a : a + max_length]) for r, seq in enumerate(seqs)
+                for a in (range(0, len(seq), max_length) if seq else [0])]
+    pieces = RecordPieces(arrays, max_length)
+    got = [(pieces[k]["index"], pieces[k]["input_ids"].tolist()) for k in range(len(pieces))]
+    assert got == expected
+    assert pieces.lengths().tolist() == [len(ids) for _, ids in expected]
+    assert (pieces.first is None) == all(n <= max_length for n in lengths)  # no index when one piece a record
 
 
 def test_a_genome_window_longer_than_max_length_is_learnt_whole(tmp_path, monkeypatch):

@@ -24,32 +24,57 @@ log = logging.getLogger(__name__)
 
 class RecordPieces:
     """Item k: piece k of the records cut into consecutive runs of `max_length` ids (the last of a
-    record shorter; an empty record is one empty piece). `index` is the piece's record."""
+    record shorter; an empty record is one empty piece). `index` is the piece's record.
+
+    Held per record, not per piece: the item number of each record's first piece (8 bytes a
+    record), and nothing at all when every record fits in one piece (item k is record k), so tens
+    of millions of short records cost no index; a piece finds its record by binary search.
+    """
 
     def __init__(self, arrays: Any, max_length: int):
         import numpy as np
 
-        self.arrays = arrays
-        lengths = arrays.lengths().astype(np.int64)
-        pieces = np.maximum(1, -(-lengths // max_length))
-        self.record = np.repeat(np.arange(len(lengths), dtype=np.int64), pieces)
-        first = np.repeat(np.cumsum(pieces) - pieces, pieces)  # item number of each record's first piece
-        self.start = (np.arange(len(self.record), dtype=np.int64) - first) * max_length
-        self.stop = np.minimum(self.start + max_length, lengths[self.record])
+        self.arrays, self.max_length = arrays, max_length
+        pieces = np.maximum(1, -(-arrays.lengths() // max_length))
+        self.n = int(pieces.sum())
+        self.first = None  # item number of each record's first piece; None: one piece a record
+        if self.n != len(pieces):
+            self.first = np.cumsum(pieces)
+            self.first -= pieces
 
     def __len__(self) -> int:
-        return len(self.record)
+        return self.n
+
+    def locate(self, k: int) -> tuple[int, int]:
+        """(record, index of its first id) of piece k."""
+        import numpy as np
+
+        if self.first is None:
+            return k, 0
+        r = int(np.searchsorted(self.first, k, side="right")) - 1
+        return r, (k - int(self.first[r])) * self.max_length
 
     def __getitem__(self, k: int) -> dict[str, Any]:
         import torch
 
         if not 0 <= k < len(self):
             raise IndexError(f"piece {k} of {len(self)}")
-        ids = self.arrays.sequence(int(self.record[k]))[self.start[k] : self.stop[k]]
-        return {"input_ids": torch.tensor(ids.tolist(), dtype=torch.long), "index": int(self.record[k])}
+        record, start = self.locate(k)
+        ids = self.arrays.sequence(record)[start : start + self.max_length]
+        return {"input_ids": torch.tensor(ids.tolist(), dtype=torch.long), "index": record}
 
     def lengths(self) -> Any:
-        return self.stop - self.start
+        """Every piece's number of ids (int32): `max_length` but for each record's last piece."""
+        import numpy as np
+
+        lengths = self.arrays.lengths()
+        if self.first is None:
+            return np.minimum(lengths, self.max_length).astype(np.int32)
+        out = np.full(self.n, self.max_length, dtype=np.int32)
+        last = self.first + np.maximum(1, -(-lengths // self.max_length)) - 1
+        rest = lengths % self.max_length
+        out[last] = np.where((rest > 0) | (lengths == 0), rest, self.max_length)
+        return out
 
 
 class MaskingCollate:
