@@ -57,6 +57,22 @@ def test_learned_tokenizer_is_trained_on_input_and_saved(tmp_path, capsys):
     assert json.loads(out.read_text())["type"] == "char"
 
 
+def test_tokenizer_sample_trains_on_that_many_records_and_needs_a_learned_tokenizer(tmp_path, capsys):
+    fasta = tmp_path / "p.fasta"
+    fasta.write_text("".join(f">p{i}\n{c * 4}\n" for i, c in enumerate("ACDEFGHIKL")))  # one residue a record
+    saved = tmp_path / "char.json"
+    argv = ["tokenize", "--domain", "protein", "--tokenizer", "char", "--file", str(fasta), "--save-tokenizer", str(saved)]
+    assert main([*argv, "--tokenizer-sample", "3"]) == 0
+    assert len(json.loads(saved.read_text())["config"]["chars"]) == 3
+    assert main(argv) == 0
+    assert len(json.loads(saved.read_text())["config"]["chars"]) == 10
+    capsys.readouterr()
+    assert main(["tokenize", "--domain", "protein", "--file", str(fasta), "--tokenizer-sample", "3"]) == 2
+    assert "--tokenizer-sample 3: tokenizer 'protein.residue' does not learn" in capsys.readouterr().err
+    assert main([*argv, "--tokenizer-sample", "0"]) == 2
+    assert "--tokenizer-sample must be >= 1" in capsys.readouterr().err
+
+
 def test_check_exits_1_on_a_mismatch(tmp_path, capsys):
     saved = tmp_path / "char.json"
     assert main(["tokenize", "--domain", "protein", "--tokenizer", "char", "-o", "fallback=unk", "--save-tokenizer", str(saved), "MK"]) == 0

@@ -190,3 +190,27 @@ def test_random_split_is_random_shuffle_cut_into_parts(n):
         random.Random(seed).shuffle(order)
         cuts = np.cumsum([0, *part_sizes(n, [0.8, 0.1, 0.1])])
         assert random_split(range(n), [0.8, 0.1, 0.1], seed) == [sorted(order[a:b]) for a, b in zip(cuts, cuts[1:])]
+
+
+@pytest.mark.parametrize(("n", "k", "seed"), [(0, 3, 0), (1, 1, 0), (7, 3, 1), (7, 7, 2), (7, 50, 3), (1000, 10, 4),
+                                              (1000, 999, 5)])
+def test_subsample_keeps_k_items_in_order_the_same_on_every_pass(n, k, seed):
+    from polyseq.data.splits import Subsample
+
+    items = [f"s{i}" for i in range(n)]
+    counted, told = Subsample(items, k, seed), Subsample(items, k, seed, n=n)
+    first = list(counted)
+    assert len(first) == min(k, n) and len(set(first)) == len(first)
+    assert first == sorted(first, key=items.index)  # file order kept
+    assert list(counted) == first == list(told)  # every pass, and n counted or given, alike
+
+
+def test_subsample_draws_each_item_equally_often():
+    from polyseq.data.splits import Subsample
+
+    hits = np.zeros(10)
+    for seed in range(3000):
+        for i in Subsample(range(10), 3, seed):
+            hits[i] += 1
+    assert np.allclose(hits / 3000, 0.3, atol=0.03)  # 900 +- 90 each (sd ~25)
+    assert len({tuple(Subsample(range(10), 3, s)) for s in range(3000)}) == 120  # every 3-subset of 10 occurs

@@ -1,5 +1,6 @@
 """SequenceDataModule: reading, splitting, tokenizer training, caching, task views and batches."""
 
+import json
 import logging
 
 import numpy as np
@@ -162,6 +163,37 @@ def test_bad_records_are_counted_before_training(tmp_path, caplog):
     assert "2 bad" in caplog.text and "bad.csv:42: empty sequence" in caplog.text
     with pytest.raises(Exception, match="bad.csv:42: empty sequence"):
         dm(path, task="classify", target="label", strict=True).prepare()
+
+
+def test_tokenizer_sample_trains_on_that_many_train_records_streamed_or_in_memory(tmp_path, cache_dir):
+    letters = [chr(c) for c in range(0x3B1, 0x3B1 + 25)]  # one letter a record: the vocabulary shows what trained
+    train = tmp_path / "train.csv"
+    train.write_text("id,seq,label,a,b\n" + "".join(f"r{i},{c * 3},plain,0,0\n" for i, c in enumerate(letters)))
+    full = dm(train, split="ordered")
+    full.prepare()
+    assert len(full.tokenizer.to_config()["chars"]) == 23  # the first 23 of 25 (ordered split, 2 validate)
+    sampled = dm(train, split="ordered", tokenizer_sample=5)
+    info = sampled.prepare()
+    chars = sampled.tokenizer.to_config()["chars"]
+    assert len(chars) == 5 and set(chars) <= set(letters[:23])  # 5 train records, none from validation
+    assert info["stream"]  # built streaming; the in-memory build draws the same 5
+    reference = tmp_path / "in-memory"
+    reference.mkdir()
+    sampled._build_in_memory(sampled._files(), reference)
+    assert json.loads((reference / "info.json").read_text())["tokenizer"] == info["tokenizer"]
+    assert sampled.cache_folder != full.cache_folder
+    again = dm(train, split="ordered", tokenizer_sample=5, seed=1)
+    again.prepare()
+    assert again.tokenizer.to_config()["chars"] != chars  # the seed draws the sample
+
+
+def test_tokenizer_sample_on_a_tokenizer_that_learns_nothing_is_an_error(tmp_path):
+    fasta = tmp_path / "a.fa"
+    fasta.write_text(">a\nACGT\n>b\nGGCC\n")
+    with pytest.raises(ConfigError, match=r"--data.tokenizer_sample=3: tokenizer 'dna.nucleotide' .* drop --data.tokenizer_sample"):
+        SequenceDataModule(domain="dna", train=str(fasta), val=str(fasta), tokenizer_sample=3).prepare()
+    with pytest.raises(ConfigError, match="--data.tokenizer_sample must be >= 1"):
+        dm(fasta, tokenizer_sample=0)
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object per record")
     p.add_argument("--check", action="store_true", help="verify decode(encode(x)); exit 1 on any mismatch")
     p.add_argument("--strict", action="store_true", help="a bad record in --file is an error, not a skip")
+    p.add_argument("--tokenizer-sample", type=int, metavar="N",
+                   help="a learned tokenizer trains on N records of --file drawn at random (default: all)")
     p.add_argument("--save-tokenizer", type=Path, help="write the (trained) tokenizer JSON here")
     p.add_argument("--decode-to", type=Path, help="decode the ids again and write the samples with the domain's writer")
     v = p.add_argument_group("views", "see how samples are cut (colours follow NO_COLOR)")
@@ -150,21 +152,34 @@ def make_tokenizer(args: argparse.Namespace, domain: Any, records: Records) -> A
     if args.tokenizer_file is not None:
         if args.tokenizer or args.option:
             raise ConfigError("--tokenizer-file gives a complete tokenizer: drop --tokenizer and -o/--data.tokenizer_options")
+        if args.tokenizer_sample is not None:
+            raise ConfigError("--tokenizer-file gives a trained tokenizer, so it trains on nothing: drop --tokenizer-sample")
         tokenizer = load_tokenizer(args.tokenizer_file)  # every format problem first, in its own words
         with open(args.tokenizer_file, encoding="utf-8") as f:
             check_domain(json.load(f), domain.name, f"--tokenizer-file {args.tokenizer_file}")
         return tokenizer
-    return build_tokenizer(domain, args.tokenizer, options_from(args, "tokenizer"), records)
+    return build_tokenizer(domain, args.tokenizer, options_from(args, "tokenizer"), records, args.tokenizer_sample)
 
 
-def build_tokenizer(domain: Any, name: str | None, options: dict[str, Any], records: Records) -> Any:
-    """The domain's tokenizer `name` with `options`, trained on a pass over `records` when it is learned."""
+def build_tokenizer(domain: Any, name: str | None, options: dict[str, Any], records: Records,
+                    sample: int | None = None) -> Any:
+    """The domain's tokenizer `name` with `options`, trained on a pass over `records` (or over
+    `sample` of them drawn at random) when it is learned."""
+    from polyseq.data.splits import Subsample
+
+    if sample is not None and sample < 1:
+        raise ConfigError(f"--tokenizer-sample must be >= 1 record (omit it to train on all), got {sample}")
     tokenizer = domain.make_tokenizer(name, **options)
-    if getattr(tokenizer, "trainable", False) and not getattr(tokenizer, "is_trained", True):
+    learns = getattr(tokenizer, "trainable", False) and not getattr(tokenizer, "is_trained", True)
+    if sample is not None and not learns:
+        raise ConfigError(f"--tokenizer-sample {sample}: tokenizer {tokenizer.type_name!r} does not learn a "
+                          "vocabulary, so it trains on nothing; drop --tokenizer-sample")
+    if learns:
         log.warning("tokenizer %r is learned: training it on the input's samples (one more pass over them)",
                     tokenizer.type_name)
         records.spool()
-        tokenizer.train(records.samples())
+        samples = records.samples()
+        tokenizer.train(samples if sample is None else Subsample(samples, sample, seed=0))
     return tokenizer
 
 
@@ -335,7 +350,7 @@ def run_compare(args: argparse.Namespace, domain: Any, records: Records) -> int:
         render_terminal, token_view,
     )
 
-    built = [(label, build_tokenizer(domain, name, parse_options(options), records))
+    built = [(label, build_tokenizer(domain, name, parse_options(options), records, args.tokenizer_sample))
              for label, name, options in parse_compare(args.compare)]
     stats = [CompareStats(label, tokenizer) for label, tokenizer in built]
     first, n = None, 0

@@ -24,7 +24,7 @@ from torch.utils.data import DataLoader
 from polyseq.data import cache, stream
 from polyseq.data.datasets import BucketBatchSampler, ResumableLoader
 from polyseq.data.info import DataInfo
-from polyseq.data.splits import CORE_ASSIGNMENTS, CORE_SPLITS, check_fractions
+from polyseq.data.splits import CORE_ASSIGNMENTS, CORE_SPLITS, Subsample, check_fractions
 from polyseq.domain import resolve
 from polyseq.errors import ConfigError, ReaderError
 from polyseq.records import ReadReport, Record, stored_size
@@ -64,6 +64,7 @@ class SequenceDataModule(pl.LightningDataModule):
         tokenizer_file: str | None = None,
         tokenizer_from: str | None = None,
         vocab_size: int | None = None,
+        tokenizer_sample: int | None = None,
         split: str | None = None,
         split_fractions: list[float] = (0.9, 0.1),  # type: ignore[assignment]
         seed: int = 0,
@@ -95,6 +96,10 @@ class SequenceDataModule(pl.LightningDataModule):
                 tokenizer_options are passed to it; tokenizer_file loads a saved one instead;
                 tokenizer_from takes the one inside a checkpoint or export folder (set by --model.init_from).
             vocab_size: the size a learned tokenizer is trained to.
+            tokenizer_sample: a learned tokenizer trains on this many train records drawn at random
+                with `seed` (default: all of them); its memory grows with the distinct records
+                (molecules, songs) or words it is shown, and a sample of a few million learns
+                nearly the same vocabulary.
             split: `random`, `ordered` (file order: the first part trains) or one of the domain's
                 splits (e.g. scaffold for smiles); default: the dataset's default split, else random.
             max_length: longest sequence fed to the model (LM block length).
@@ -145,6 +150,8 @@ class SequenceDataModule(pl.LightningDataModule):
             problems.append(f"--data.chunk_bytes must be >= 1, got {chunk_bytes}")
         if vocab_size is not None and vocab_size < 1:
             problems.append(f"--data.vocab_size must be >= 1, got {vocab_size}")
+        if tokenizer_sample is not None and tokenizer_sample < 1:
+            problems.append(f"--data.tokenizer_sample must be >= 1 record (omit it to train on all), got {tokenizer_sample}")
         from polyseq.errors import UnknownNameError
         from polyseq.tasks import get_task
 
@@ -206,6 +213,8 @@ class SequenceDataModule(pl.LightningDataModule):
         hp = {k: v for k, v in self.hparams.items() if not k.startswith("_")}  # LightningCLI adds `_instantiator`
         for key in ("batch_size", "num_workers", "max_length", "augment", "mlm_probability", "num_proc", "chunk_bytes"):
             hp.pop(key, None)  # do not change the token ids
+        if hp.get("tokenizer_sample") is None:
+            hp.pop("tokenizer_sample", None)  # caches made before the option keep their fingerprint
         for key in ("tokenizer_file", "tokenizer_from"):
             if hp.get(key):
                 hp[key] = cache.file_signature(hp[key])
@@ -284,9 +293,10 @@ class SequenceDataModule(pl.LightningDataModule):
         split_fn = resolve(self.domain.splits[name], f"domain {self.domain_name!r}, split {name!r}")
         return split_fn(records, self.split_fractions, self.seed)
 
-    def _make_tokenizer(self, train: Iterable[Any]) -> Any:
+    def _make_tokenizer(self, train: Iterable[Any], n_train: int | None = None) -> Any:
         """The tokenizer: loaded, or made and (if it learns) trained on `train`, the train split's
-        samples (an iterable that may be read more than once)."""
+        samples (an iterable that may be read more than once, of `n_train` samples when known), or
+        on `--data.tokenizer_sample` of them."""
         hp = self.hparams
         if hp.get("tokenizer_from"):
             from polyseq.training.pretrained import tokenizer_of
@@ -303,7 +313,15 @@ class SequenceDataModule(pl.LightningDataModule):
                 f"--data.vocab_size={hp['vocab_size']}: tokenizer {getattr(tok, 'type_name', hp['tokenizer'])!r} of domain "
                 f"{self.domain_name!r} does not learn a vocabulary (its size is {tok.vocab_size}); drop --data.vocab_size "
                 "or choose a learned tokenizer (`polyseq plugins` lists them)")
+        sample = hp.get("tokenizer_sample")
+        if sample and not learns:
+            raise ConfigError(
+                f"--data.tokenizer_sample={sample}: tokenizer {getattr(tok, 'type_name', hp['tokenizer'])!r} of domain "
+                f"{self.domain_name!r} does not learn a vocabulary, so it trains on nothing; drop --data.tokenizer_sample")
         if learns:
+            if sample:
+                train = Subsample(train, sample, self.seed, n_train)
+                log.info("the tokenizer trains on %d records drawn at random from the train split (--data.tokenizer_sample)", sample)
             tok.train(train, vocab_size=hp["vocab_size"]) if hp["vocab_size"] else tok.train(train)
         return tok
 
@@ -323,7 +341,8 @@ class SequenceDataModule(pl.LightningDataModule):
                 raise ReaderError(f"{', '.join(map(str, files['train']))}: no records{bad}")
             source.assign = CORE_ASSIGNMENTS[self.split_name](n, self.split_fractions, self.seed)
             stream.check_parts(source.assign, False)
-        tok = self._make_tokenizer(source.train_samples())
+        tok = self._make_tokenizer(source.train_samples(),
+                                   None if source.assign is None else int((source.assign == 0).sum()))
         encoder = stream.Encoder(tok, self.hparams.get("num_proc") or 1)
         chunk_bytes = self.hparams.get("chunk_bytes") or stream.DEFAULT_CHUNK_BYTES
         writers: dict[str, stream.SplitWriter] = {}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -76,3 +77,30 @@ CORE_SPLITS = {"random": random_split, "ordered": ordered_split}
 # index lists above are made from these)
 CORE_ASSIGNMENTS: dict[str, Callable[[int, Sequence[float], int], np.ndarray]] = {
     "random": random_assignment, "ordered": ordered_assignment}
+
+
+class Subsample:
+    """A re-iterable of `k` of the `n` items of the re-iterable `items` (all of them when k >= n),
+    drawn at random with `seed` and kept in their order; every pass gives the same items. `n` is
+    counted with a first pass when not given.
+
+    Selection sampling (Knuth's algorithm S): item i is kept with probability (still to keep) /
+    (still to see), which keeps exactly k, each k-subset equally likely, holding no index at all, so
+    a learned tokenizer can train on a sample of a corpus streamed past (sentencepiece's
+    `input_sentence_size`)."""
+
+    def __init__(self, items: Any, k: int, seed: int, n: int | None = None):
+        if k < 1:
+            raise ConfigError(f"a sample of the records must hold at least 1 record, got {k}")
+        self.items, self.k, self.seed, self.n = items, k, seed, n
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.n is None:
+            self.n = sum(1 for _ in self.items)
+        rng = random.Random(self.seed)
+        keep, left = min(self.k, self.n), self.n
+        for item in self.items:
+            if keep and rng.random() * left < keep:
+                keep -= 1
+                yield item
+            left -= 1
