@@ -282,27 +282,25 @@ def _varlen(n: int) -> int:
     return size
 
 
-def _deltas_size(times: list[int], end: int) -> tuple[int, int]:
-    """(bytes of the delta times before events at the sorted `times` and before the end of track, last time)."""
+def _deltas_size(times: list[int], end: int) -> int:
+    """Bytes of the delta times before events at the sorted `times` and before the end of track."""
     size, now = 0, 0
     for t in times:
         size += _varlen(t - now)
         now = t
-    return size + _varlen(max(0, end - now)), now
+    return size + _varlen(max(0, end - now))
 
 
 def smf_size(score: Score) -> int:
     """The length of the Standard MIDI File `to_midi(score)` saves (`Score.stored_size`), without mido."""
     end = _end(score)
     meta_times = sorted([e.time for e in score.tempos] + [e.time for e in score.time_signatures])
-    deltas, _ = _deltas_size(meta_times, end)
-    size = _SMF_HEADER + _TRACK_HEADER + deltas + _END_OF_TRACK
+    size = _SMF_HEADER + _TRACK_HEADER + _deltas_size(meta_times, end) + _END_OF_TRACK
     size += _TEMPO * len(score.tempos) + _TIME_SIGNATURE * len(score.time_signatures)
     for _ch, _program, voice in _voice_tracks(score):
         # (tick, kind): 0 the program change, 1 a note-off, 2 a note-on; the order `_track` sorts them in
         events = sorted([(n.start, 2) for n in voice] + [(n.start + n.duration, 1) for n in voice])
-        deltas, _ = _deltas_size([0] + [t for t, _kind in events], end)
-        size += _TRACK_HEADER + deltas + _END_OF_TRACK + _PROGRAM_CHANGE
+        size += _TRACK_HEADER + _deltas_size([0] + [t for t, _kind in events], end) + _END_OF_TRACK + _PROGRAM_CHANGE
         previous = 0
         for _t, kind in events:
             size += _NOTE - (kind == previous)  # running status: the same kind on one channel repeats the status

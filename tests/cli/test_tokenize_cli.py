@@ -73,6 +73,16 @@ def test_tokenizer_sample_trains_on_that_many_records_and_needs_a_learned_tokeni
     assert "--tokenizer-sample must be >= 1" in capsys.readouterr().err
 
 
+def test_tokenizer_sample_with_compare_samples_the_learned_ones(tmp_path, capsys):
+    fasta = tmp_path / "p.fasta"
+    fasta.write_text("".join(f">p{i}\n{c * 4}\n" for i, c in enumerate("ACDEFGHIKL")))
+    argv = ["tokenize", "--domain", "protein", "--file", str(fasta), "--tokenizer-sample", "3"]
+    assert main([*argv, "--compare", "residue,char"]) == 0  # char trains on 3 records, residue learns nothing
+    capsys.readouterr()
+    assert main([*argv, "--compare", "residue"]) == 2
+    assert "none of the --compare tokenizers learns" in capsys.readouterr().err
+
+
 def test_check_exits_1_on_a_mismatch(tmp_path, capsys):
     saved = tmp_path / "char.json"
     assert main(["tokenize", "--domain", "protein", "--tokenizer", "char", "-o", "fallback=unk", "--save-tokenizer", str(saved), "MK"]) == 0

@@ -162,16 +162,17 @@ def make_tokenizer(args: argparse.Namespace, domain: Any, records: Records) -> A
 
 
 def build_tokenizer(domain: Any, name: str | None, options: dict[str, Any], records: Records,
-                    sample: int | None = None) -> Any:
+                    sample: int | None = None, must_learn: bool = True) -> Any:
     """The domain's tokenizer `name` with `options`, trained on a pass over `records` (or over
-    `sample` of them drawn at random) when it is learned."""
+    `sample` of them drawn at random) when it is learned; a `sample` for a tokenizer that learns
+    nothing is an error when `must_learn` (--compare checks that one of its tokenizers learns)."""
     from polyseq.data.splits import Subsample
 
     if sample is not None and sample < 1:
         raise ConfigError(f"--tokenizer-sample must be >= 1 record (omit it to train on all), got {sample}")
     tokenizer = domain.make_tokenizer(name, **options)
     learns = getattr(tokenizer, "trainable", False) and not getattr(tokenizer, "is_trained", True)
-    if sample is not None and not learns:
+    if sample is not None and must_learn and not learns:
         raise ConfigError(f"--tokenizer-sample {sample}: tokenizer {tokenizer.type_name!r} does not learn a "
                           "vocabulary, so it trains on nothing; drop --tokenizer-sample")
     if learns:
@@ -350,8 +351,11 @@ def run_compare(args: argparse.Namespace, domain: Any, records: Records) -> int:
         render_terminal, token_view,
     )
 
-    built = [(label, build_tokenizer(domain, name, parse_options(options), records, args.tokenizer_sample))
+    built = [(label, build_tokenizer(domain, name, parse_options(options), records, args.tokenizer_sample, must_learn=False))
              for label, name, options in parse_compare(args.compare)]
+    if args.tokenizer_sample is not None and not any(getattr(t, "trainable", False) for _, t in built):
+        raise ConfigError(f"--tokenizer-sample {args.tokenizer_sample}: none of the --compare tokenizers learns a "
+                          "vocabulary, so it trains nothing; drop --tokenizer-sample")
     stats = [CompareStats(label, tokenizer) for label, tokenizer in built]
     first, n = None, 0
     for chunk, n_bytes in _chunks(records):

@@ -71,7 +71,7 @@ class RecordPieces:
         if self.first is None:
             return np.minimum(lengths, self.max_length).astype(np.int32)
         out = np.full(self.n, self.max_length, dtype=np.int32)
-        last = self.first + np.maximum(1, -(-lengths // self.max_length)) - 1
+        last = np.append(self.first[1:], self.n) - 1  # each record's last piece: the next one's first, less one
         rest = lengths % self.max_length
         out[last] = np.where((rest > 0) | (lengths == 0), rest, self.max_length)
         return out
